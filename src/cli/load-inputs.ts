@@ -1,0 +1,36 @@
+// Loads the connections file and every job before anything runs, so that one invalid job
+// stops the whole command with exit 2 and nothing written.
+import { SpecError, type SpecIssue } from '../errors.ts';
+import { findConnectionsFile, loadConnections, type Connections } from '../spec/load-connections.ts';
+import { loadJob, type Job } from '../spec/load-job.ts';
+
+export function loadInputs(jobFiles: string[], connectionsFile: string | undefined): { connections: Connections; jobs: Job[] } {
+  const connections = loadConnections(findConnectionsFile(connectionsFile, jobFiles[0]));
+  const issues: SpecIssue[] = [];
+  const jobs: Job[] = [];
+  for (const file of jobFiles) {
+    try {
+      jobs.push(loadJob(file, connections));
+    } catch (err) {
+      if (err instanceof SpecError) issues.push(...err.issues);
+      else throw err;
+    }
+  }
+  const names = new Map<string, string>();
+  for (const job of jobs) {
+    const other = names.get(job.name);
+    if (other) issues.push({ file: job.file, key: 'name', message: `job name "${job.name}" is also used by ${other}` });
+    names.set(job.name, job.file);
+  }
+  if (issues.length) throw new SpecError(issues);
+  return { connections, jobs };
+}
+
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) throw new SpecError([{ file: '--shard', message: `"${text}" is not a shard: write I/N with 0 <= I < N, e.g. 0/4` }]);
+  return { index, count };
+}

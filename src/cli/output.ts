@@ -1,0 +1,43 @@
+// Printing: human lines on stderr, the JSON summary as the last stdout line, every string
+// redacted. Errors map to exit codes here and nowhere else.
+import { EXIT, SpecError, RunError, formatIssue } from '../errors.ts';
+import { redact } from '../secrets.ts';
+
+let debug = false;
+
+export function setDebug(on: boolean): void {
+  debug = on;
+}
+
+export function printErr(line: string): void {
+  process.stderr.write(redact(line) + '\n');
+}
+
+export function printSummary(summary: unknown): void {
+  process.stdout.write(redact(JSON.stringify(summary)) + '\n');
+}
+
+/** Prints an error in one line (or one per spec issue) and sets the exit code. */
+export function handleError(err: unknown): number {
+  let code: number = EXIT.failed;
+  if (err instanceof SpecError) {
+    for (const issue of err.issues) printErr(`error: ${formatIssue(issue)}`);
+    code = EXIT.invalid;
+  } else if (err instanceof RunError) {
+    printErr(`error: ${err.message}`);
+  } else {
+    printErr(`error: ${(err as Error)?.message ?? String(err)}`);
+  }
+  if (debug && err instanceof Error && err.stack) printErr(err.stack);
+  setExit(code);
+  return code;
+}
+
+// When several jobs run, the exit code is the most serious outcome: invalid input, then a
+// failed run, then leads not delivered.
+const SEVERITY: number[] = [EXIT.ok, EXIT.partial, EXIT.failed, EXIT.invalid];
+
+export function setExit(code: number): void {
+  const current = Number(process.exitCode ?? 0);
+  if (SEVERITY.indexOf(code) > SEVERITY.indexOf(current)) process.exitCode = code;
+}

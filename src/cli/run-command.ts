@@ -1,0 +1,64 @@
+// `crm-leads run`: runs each job in turn, prints progress on stderr and one JSON summary line
+// per job on stdout (the last line is the summary of the last job, for XCom and scripts).
+import { EXIT } from '../errors.ts';
+import { runJob, type RunSummary } from '../run/run-job.ts';
+import { loadInputs, parseShard } from './load-inputs.ts';
+import { handleError, printErr, printSummary, setExit } from './output.ts';
+import { cliReporter } from './reporter.ts';
+
+export interface RunCommandOptions {
+  at?: string;
+  connections?: string;
+  csv?: string;
+  dryRun?: boolean;
+  shard?: string;
+  state?: string;
+  wait?: boolean;
+  logFormat?: string;
+}
+
+export async function runCommand(jobFiles: string[], opts: RunCommandOptions): Promise<void> {
+  let inputs;
+  try {
+    inputs = loadInputs(jobFiles, opts.connections);
+  } catch (err) {
+    handleError(err);
+    return;
+  }
+  const shard = parseShard(opts.shard);
+  const reporter = cliReporter(opts.logFormat === 'json' ? 'json' : 'text');
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (const job of inputs.jobs) {
+      const started = Date.now();
+      try {
+        const summary = await runJob(job, { connections: inputs.connections, reporter, at: opts.at, csv: opts.csv, dryRun: opts.dryRun, shard, signal: abort.signal });
+        reporter.done();
+        describe(summary);
+        printSummary(summary);
+        setExit(summary.status === 'partial' ? EXIT.partial : EXIT.ok);
+      } catch (err) {
+        reporter.done();
+        const code = handleError(err);
+        printSummary({ job: job.name, status: 'failed', error: (err as Error).message, exit: code, seconds: (Date.now() - started) / 1000 });
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function describe(s: RunSummary): void {
+  if (s.funnel) {
+    printErr(`${s.job}: dry run at ${s.at}, nothing written`);
+    for (const step of s.funnel) printErr(`  ${step.rule.padEnd(10)} ${String(step.remaining).padStart(10)}`);
+    return;
+  }
+  const unreachable = s.counts.unreachable ? `, ${s.counts.unreachable} unreachable (require)` : '';
+  printErr(`${s.job}: ${s.leads} leads from ${s.counts.rows} people at ${s.at}${unreachable} in ${s.seconds.toFixed(1)}s`);
+  for (const o of s.outputs) printErr(`  ${o.type} ${o.target}: ${o.delivered} delivered${o.failed ? `, ${o.failed} NOT delivered` : ''}`);
+}

@@ -1,0 +1,55 @@
+// Job -> Plan: what runs in the warehouse, what is left for the stream, and the time bounds.
+// Pure: no connection, no I/O.
+import type { Dialect } from '../spec/connection-schema.ts';
+import type { Job } from '../spec/load-job.ts';
+import { naiveMinus, type RunTime } from './time.ts';
+
+export interface Window {
+  /** inclusive */
+  from: string;
+  /** exclusive */
+  to: string;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface Plan {
+  job: Job;
+  at: RunTime;
+  dialect: Dialect;
+  /** Output row layout of the warehouse query: the person key, then each lead field. */
+  header: string[];
+  /** Conversions from the same connection are a NOT EXISTS in the query; from another, a key set in the stream. */
+  convertedInWarehouse: boolean;
+  convertedWindow?: Window;
+  triggerWindow?: Window;
+  /** LIMIT goes into SQL only when nothing downstream can still drop a row. */
+  pushLimit: boolean;
+  shard?: Shard;
+}
+
+export interface PlanOptions {
+  /** Whether the stream will drop rows (already delivered people): then LIMIT stays in the stream. */
+  streamFilters?: boolean;
+  shard?: Shard;
+}
+
+export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOptions = {}): Plan {
+  const converted = job.exclude.converted;
+  const convertedInWarehouse = converted !== undefined && (converted.source === undefined || converted.source === job.source);
+  const streamDrops = job.lead.require.length > 0 || (converted !== undefined && !convertedInWarehouse) || options.streamFilters === true;
+  return {
+    job,
+    at,
+    dialect,
+    header: job.lead.fields.map((f) => f.name),
+    convertedInWarehouse,
+    convertedWindow: converted && { from: naiveMinus(at.local, converted.within), to: at.local },
+    triggerWindow: job.trigger && { from: naiveMinus(at.local, job.trigger.within), to: at.local },
+    pushLimit: job.lead.limit !== undefined && !streamDrops,
+    shard: options.shard,
+  };
+}

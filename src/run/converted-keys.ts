@@ -1,0 +1,32 @@
+// Conversions kept on another connection (e.g. orders in the CRM database) cannot join the
+// warehouse query: that side's keys in the window are streamed into a Set that filters the
+// lead stream. Memory: see README (measured per million keys in `npm run bench`).
+import type { Plan } from '../plan/plan.ts';
+import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { applyWhere } from '../sql/where.ts';
+import { dialectOf } from '../spec/connection-schema.ts';
+import type { Connections } from '../spec/load-connections.ts';
+import { openWarehouse } from '../warehouses/warehouse.ts';
+import type { Reporter } from './reporter.ts';
+
+export async function loadConvertedKeys(plan: Plan, connections: Connections, reporter: Reporter): Promise<Set<string> | undefined> {
+  const c = plan.job.exclude.converted;
+  if (!c || plan.convertedInWarehouse) return undefined;
+  const spec = connections.byName.get(c.source!)!;
+  const dialect = dialectOf(spec);
+  if (dialect === 'hive') throw new Error('exclude.converted.source cannot be a Hive connection');
+  const k = queryBuilder(dialect as KnexDialect);
+  const window = plan.convertedWindow!;
+  const qb = k(`${c.table} as c`).distinct(`c.${c.key ?? plan.job.audience.key}`).where(`c.${c.time}`, '>=', window.from).where(`c.${c.time}`, '<', window.to);
+  applyWhere(qb, 'c', c.where);
+  const { sql, bindings } = qb.toSQL().toNative();
+  const warehouse = await openWarehouse(c.source!, spec);
+  const keys = new Set<string>();
+  try {
+    for await (const rows of warehouse.stream({ sql, bindings: [...bindings] }, { batchSize: 10000 })) for (const row of rows) keys.add(String(row[0]));
+  } finally {
+    await warehouse.close();
+  }
+  reporter.info(`${plan.job.name}: ${keys.size} people converted on ${c.source}`, { job: plan.job.name, converted_keys: keys.size });
+  return keys;
+}

@@ -1,0 +1,54 @@
+// What the stream still decides after the warehouse: people converted on another connection,
+// people already delivered (the ledger), unreachable leads (require), and the limit.
+import type { Lead } from '../destinations/destination.ts';
+import type { Row } from '../warehouses/warehouse.ts';
+
+export interface FilterCounts {
+  rows: number;
+  converted_elsewhere: number;
+  delivered: number;
+  unreachable: number;
+  /** true when the stream stopped at lead.limit */
+  limit_reached: boolean;
+}
+
+export interface LeadFilter {
+  counts: FilterCounts;
+  /** Leads of this batch that pass; `done` once the limit is reached. */
+  take(rows: Row[]): { leads: Lead[]; done: boolean };
+}
+
+export interface LeadFilterOptions {
+  fieldCount: number;
+  requireIndexes: number[];
+  limit?: number;
+  convertedKeys?: ReadonlySet<string>;
+  deliveredKeys?: ReadonlySet<string>;
+}
+
+const isEmpty = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+
+export function leadFilter(options: LeadFilterOptions): LeadFilter {
+  const counts: FilterCounts = { rows: 0, converted_elsewhere: 0, delivered: 0, unreachable: 0, limit_reached: false };
+  let taken = 0;
+  return {
+    counts,
+    take(rows) {
+      const leads: Lead[] = [];
+      for (const row of rows) {
+        counts.rows++;
+        const key = String(row[0]);
+        if (options.convertedKeys?.has(key)) { counts.converted_elsewhere++; continue; }
+        if (options.deliveredKeys?.has(key)) { counts.delivered++; continue; }
+        const values = row.slice(1, 1 + options.fieldCount);
+        if (options.requireIndexes.some((i) => isEmpty(values[i]))) { counts.unreachable++; continue; }
+        if (options.limit !== undefined && taken >= options.limit) { counts.limit_reached = true; return { leads, done: true }; }
+        taken++;
+        leads.push({ key, values });
+      }
+      const done = options.limit !== undefined && taken >= options.limit;
+      if (done) counts.limit_reached = true;
+      return { leads, done };
+    },
+  };
+}

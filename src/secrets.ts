@@ -1,0 +1,28 @@
+// Secrets (passwords, tokens, webhook secrets, URL credentials) are registered as they are
+// loaded; every line the CLI prints passes through redact(), so no format or channel leaks one.
+const secrets = new Set<string>();
+
+export function registerSecret(value: unknown): void {
+  if (typeof value !== 'string' && typeof value !== 'number') return;
+  const text = String(value);
+  if (text.length >= 3) secrets.add(text);
+  // A URL's password is a secret too, and so is its percent-decoded form.
+  try {
+    const url = new URL(text);
+    if (url.password) {
+      secrets.add(url.password);
+      secrets.add(decodeURIComponent(url.password));
+    }
+  } catch {
+    /* not a URL */
+  }
+}
+
+export function redact(text: string): string {
+  let out = text;
+  // Longest first, so a secret that contains another is replaced whole.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (out.includes(secret)) out = out.split(secret).join('***');
+  }
+  return out.replace(/(\w+:\/\/[^:/@\s]*:)[^@\s]+@/g, '$1***@');
+}

@@ -1,0 +1,73 @@
+// connections.yaml: name -> connection. Passwords and URLs are secrets: they are collected
+// for redaction and never printed.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().positive().max(65535);
+const optionalText = z.union([z.string(), z.number()]).transform(String).optional();
+
+const sqlite = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
+const mysql = z.strictObject({
+  type: z.enum(['mysql', 'mariadb']),
+  url: z.string().optional(),
+  host: z.string().optional(),
+  port: port.optional(),
+  user: optionalText,
+  password: optionalText,
+  database: z.string().optional(),
+});
+const postgres = z.strictObject({
+  type: z.enum(['postgres', 'postgresql']),
+  url: z.string().optional(),
+  host: z.string().optional(),
+  port: port.optional(),
+  user: optionalText,
+  password: optionalText,
+  database: z.string().optional(),
+  schema: z.string().optional(),
+});
+const hive = z.strictObject({
+  type: z.literal('hive'),
+  host: z.string(),
+  port: port.default(10000),
+  database: z.string().default('default'),
+  auth: z.enum(['nosasl', 'plain', 'kerberos']).default('nosasl'),
+  user: optionalText,
+  password: optionalText,
+  transport: z.enum(['binary', 'http']).default('binary'),
+  path: z.string().default('/cliservice'),
+  tls: z.boolean().default(false),
+  connect_timeout: z.string().default('30s'),
+  query_timeout: z.string().default('1h'),
+  hive_conf: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  fetch_size: z.number().int().positive().default(10000),
+  kerberos_service: z.string().optional(),
+});
+const oracle = z.strictObject({
+  type: z.literal('oracle'),
+  connect_string: z.string().optional(),
+  host: z.string().optional(),
+  port: port.default(1521),
+  service_name: z.string().optional(),
+  user: optionalText,
+  password: optionalText,
+  fetch_array_size: z.number().int().positive().default(1000),
+});
+
+export const connectionSchema = z.discriminatedUnion('type', [sqlite, mysql, postgres, hive, oracle]);
+export const connectionsSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'a connection name is letters, digits, _ and -' }), connectionSchema);
+
+export type ConnectionSpec = z.output<typeof connectionSchema>;
+export type Dialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle' | 'hive';
+
+export function dialectOf(connection: ConnectionSpec): Dialect {
+  switch (connection.type) {
+    case 'mariadb': return 'mysql';
+    case 'postgresql': return 'postgres';
+    default: return connection.type;
+  }
+}
+
+export const CONNECTION_KEYS = [
+  'type', 'path', 'url', 'host', 'port', 'user', 'password', 'database', 'schema', 'auth', 'transport', 'tls', 'connect_timeout', 'query_timeout',
+  'hive_conf', 'fetch_size', 'kerberos_service', 'connect_string', 'service_name', 'fetch_array_size',
+];

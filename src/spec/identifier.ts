@@ -1,0 +1,13 @@
+// Table and column names reach SQL as quoted identifiers; only plain names are accepted, so
+// that quoting is always sound in every dialect (and Hive, which quotes with backticks).
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QUALIFIED = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
+
+export function isIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name) && name.length <= 128;
+}
+
+/** A table name, optionally qualified by one schema/database: dw.dim_user */
+export function isTableName(name: string): boolean {
+  return QUALIFIED.test(name) && name.length <= 257;
+}

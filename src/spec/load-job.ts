@@ -1,0 +1,67 @@
+// Job file -> typed, normalised Job. Problems are collected as data (file, line, column,
+// key) and thrown together as one SpecError; nothing here prints or connects.
+import { resolve } from 'node:path';
+import { SpecError, type SpecIssue } from '../errors.ts';
+import { registerSecret } from '../secrets.ts';
+import type { Connections } from './load-connections.ts';
+import { interpolateEnv } from './interpolate.ts';
+import { JOB_KEYS, jobSchema, type RawJob } from './job-schema.ts';
+import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
+import { zodIssues } from './zod-issues.ts';
+import { validateSchedule } from './schedule-check.ts';
+
+export type Job = RawJob & { file: string };
+
+export function loadJob(file: string, connections: Connections | undefined, env = process.env, text?: string): Job {
+  const path = resolve(file);
+  const source = readYamlSource(path, text);
+  const issues: SpecIssue[] = [];
+  interpolateEnv(source, env, issues);
+  if (issues.length) throw new SpecError(issues);
+  const raw = source.doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError([{ file: path, line: 1, column: 1, message: 'a job file is a YAML map of keys (name, source, audience, lead, ...)' }]);
+  const parsed = jobSchema.safeParse(raw);
+  if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, JOB_KEYS));
+  const job: Job = { ...parsed.data, file: path };
+  crossCheck(job, source, connections, issues);
+  if (issues.length) throw new SpecError(issues);
+  for (const d of job.destinations) {
+    if (d.type === 'webhook') {
+      registerSecret(d.secret);
+      for (const value of Object.values(d.headers)) registerSecret(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
+      registerSecret(d.headers.Authorization ?? d.headers.authorization);
+    }
+  }
+  return job;
+}
+
+// Rules that span keys (or files): each reported at the key that is wrong.
+function crossCheck(job: Job, source: YamlSource, connections: Connections | undefined, issues: SpecIssue[]): void {
+  const needConnection = (name: string | undefined, path: PropertyKey[]) => {
+    if (name === undefined || !connections || connections.byName.has(name)) return;
+    const known = [...connections.byName.keys()].join(', ') || 'none';
+    issues.push(issueAt(source, path, `unknown connection "${name}" (in ${connections.file}: ${known})`));
+  };
+  needConnection(job.source, ['source']);
+  needConnection(job.exclude.converted?.source, ['exclude', 'converted', 'source']);
+  job.destinations.forEach((d, i) => d.type === 'table' && needConnection(d.connection, ['destinations', i, 'connection']));
+
+  const fieldNames = job.lead.fields.map((f) => f.name);
+  const seen = new Set<string>();
+  job.lead.fields.forEach((f, i) => {
+    if (seen.has(f.name)) issues.push(issueAt(source, ['lead', 'fields', i], `field "${f.name}" appears twice`));
+    seen.add(f.name);
+    if (f.column.startsWith('trigger.') && !job.trigger) issues.push(issueAt(source, ['lead', 'fields'], `${f.column} needs a trigger block`));
+  });
+  job.lead.require.forEach((name, i) => {
+    if (!fieldNames.includes(name)) issues.push(issueAt(source, ['lead', 'require', i], `"${name}" is not one of lead.fields (${fieldNames.join(', ')})`));
+  });
+  job.destinations.forEach((d, i) => {
+    if (d.type === 'csv' && /\{\{(?!job\}\}|date\}\}|run_id\}\})[^}]*\}\}/.test(d.path))
+      issues.push(issueAt(source, ['destinations', i, 'path'], 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}'));
+  });
+  if (job.schedule !== undefined) {
+    const problem = validateSchedule(job.schedule);
+    if (problem) issues.push(issueAt(source, ['schedule'], problem));
+  }
+}

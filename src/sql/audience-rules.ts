@@ -1,0 +1,84 @@
+// The rules that narrow the audience, each a small function over the audience query, in
+// funnel order. The main query applies them all; the dry-run funnel counts after each one.
+import type { Knex } from 'knex';
+import type { Plan } from '../plan/plan.ts';
+import { applyWhere } from './where.ts';
+import { applyTrigger } from './trigger.ts';
+import { applyShard } from './shard.ts';
+import { applyPartition } from './partition.ts';
+
+export const AUDIENCE = 'a';
+
+export interface Rule {
+  name: 'where' | 'segments' | 'tags' | 'trigger' | 'converted' | 'shard';
+  apply(qb: Knex.QueryBuilder, k: Knex, plan: Plan): void;
+}
+
+const keyOf = (plan: Plan) => `${AUDIENCE}.${plan.job.audience.key}`;
+
+const whereRule: Rule = {
+  name: 'where',
+  apply: (qb, _k, plan) => applyWhere(qb, AUDIENCE, plan.job.audience.where),
+};
+
+const segmentsRule: Rule = {
+  name: 'segments',
+  apply(qb, k, plan) {
+    const segments = plan.job.audience.segments!;
+    for (const { dimension, segments: allowed } of segments.dimensions) {
+      if (segments.table === undefined) {
+        qb.whereIn(`${AUDIENCE}.${dimension}`, allowed);
+        continue;
+      }
+      const key = segments.key ?? plan.job.audience.key;
+      qb.whereExists((sub) => {
+        sub.select(k.raw('1')).from(`${segments.table} as s`).whereColumn(`s.${key}`, keyOf(plan)).where('s.dimension', dimension).whereIn('s.segment', allowed);
+      });
+    }
+  },
+};
+
+const tagsRule: Rule = {
+  name: 'tags',
+  apply(qb, k, plan) {
+    const tags = plan.job.audience.tags!;
+    const key = tags.key ?? plan.job.audience.key;
+    const tagExists = (sub: Knex.QueryBuilder, values: string[]) =>
+      sub.select(k.raw('1')).from(`${tags.table} as t`).whereColumn(`t.${key}`, keyOf(plan)).whereIn(`t.${tags.column}`, values);
+    // One EXISTS per required tag: each can use the (key, tag) index.
+    for (const tag of tags.all ?? []) qb.whereExists((sub) => void tagExists(sub, [tag]));
+    if (tags.any) qb.whereExists((sub) => void tagExists(sub, tags.any!));
+    if (tags.none) qb.whereNotExists((sub) => void tagExists(sub, tags.none!));
+  },
+};
+
+const triggerRule: Rule = { name: 'trigger', apply: (qb, k, plan) => applyTrigger(qb, k, plan, keyOf(plan)) };
+
+const convertedRule: Rule = {
+  name: 'converted',
+  apply(qb, k, plan) {
+    const c = plan.job.exclude.converted!;
+    const window = plan.convertedWindow!;
+    qb.whereNotExists((sub) => {
+      sub.select(k.raw('1')).from(`${c.table} as c`).whereColumn(`c.${c.key ?? plan.job.audience.key}`, keyOf(plan))
+        .where(`c.${c.time}`, '>=', window.from).where(`c.${c.time}`, '<', window.to);
+      applyPartition(sub, 'c', c.partition, window);
+      applyWhere(sub, 'c', c.where);
+    });
+  },
+};
+
+const shardRule: Rule = { name: 'shard', apply: (qb, k, plan) => applyShard(qb, k, plan, keyOf(plan)) };
+
+/** The rules this plan uses, in funnel order. */
+export function rulesFor(plan: Plan): Rule[] {
+  const { audience, trigger } = plan.job;
+  const rules: Rule[] = [];
+  if (audience.where.length) rules.push(whereRule);
+  if (audience.segments) rules.push(segmentsRule);
+  if (audience.tags) rules.push(tagsRule);
+  if (trigger) rules.push(triggerRule);
+  if (plan.convertedInWarehouse) rules.push(convertedRule);
+  if (plan.shard) rules.push(shardRule);
+  return rules;
+}

@@ -1,0 +1,52 @@
+// Plan -> one SQL statement with bindings, for the knex family (MySQL, PostgreSQL, SQLite,
+// Oracle). The row layout is [person key, ...lead fields], read as arrays.
+import type { Knex } from 'knex';
+import type { Plan } from '../plan/plan.ts';
+import { AUDIENCE, rulesFor } from './audience-rules.ts';
+import { queryBuilder, type KnexDialect } from './knex-client.ts';
+import { selectTriggerField } from './trigger.ts';
+
+export interface SqlQuery {
+  sql: string;
+  bindings: unknown[];
+}
+
+export function renderQuery(plan: Plan): SqlQuery {
+  const k = queryBuilder(plan.dialect as KnexDialect);
+  const { audience, lead } = plan.job;
+  const qb = k(`${audience.table} as ${AUDIENCE}`);
+  const columns: (string | Knex.Raw)[] = [`${AUDIENCE}.${audience.key}`];
+  for (const field of lead.fields) {
+    columns.push(field.column.startsWith('trigger.') ? selectTriggerField(k, plan, field.column.slice('trigger.'.length)) : `${AUDIENCE}.${field.column}`);
+  }
+  qb.select(columns);
+  for (const rule of rulesFor(plan)) rule.apply(qb, k, plan);
+  applyOrder(qb, k, plan);
+  if (plan.pushLimit) qb.limit(lead.limit!);
+  return native(qb);
+}
+
+/** COUNT(*) after the first `ruleCount` rules: one step of the dry-run funnel. */
+export function renderCount(plan: Plan, ruleCount: number): SqlQuery {
+  const k = queryBuilder(plan.dialect as KnexDialect);
+  const qb = k(`${plan.job.audience.table} as ${AUDIENCE}`).count({ n: '*' });
+  for (const rule of rulesFor(plan).slice(0, ruleCount)) rule.apply(qb, k, plan);
+  return native(qb);
+}
+
+// NULLs sort last in every dialect (MySQL has no NULLS LAST: an IS NULL key first does it),
+// and the person key breaks ties so that `limit` picks the same people on every engine.
+function applyOrder(qb: Knex.QueryBuilder, _k: Knex, plan: Plan): void {
+  const order = Object.entries(plan.job.lead.order_by ?? {});
+  for (const [column, direction] of order) {
+    const col = `${AUDIENCE}.${column}`;
+    if (plan.dialect === 'mysql') qb.orderByRaw(`?? IS NULL, ?? ${direction}`, [col, col]);
+    else qb.orderByRaw(`?? ${direction} NULLS LAST`, [col]);
+  }
+  if (order.length > 0 || plan.job.lead.limit !== undefined) qb.orderBy(`${AUDIENCE}.${plan.job.audience.key}`, 'asc');
+}
+
+function native(qb: Knex.QueryBuilder): SqlQuery {
+  const { sql, bindings } = qb.toSQL().toNative();
+  return { sql, bindings: [...bindings] };
+}

@@ -1,0 +1,18 @@
+// --shard I/N: only people whose key hashes to bucket I. The hash runs in SQL so the
+// warehouse does the split; each dialect uses a hash it has built in (SQLite gets CRC32 as a
+// function registered on the connection by the SQLite warehouse).
+import type { Knex } from 'knex';
+import type { Plan } from '../plan/plan.ts';
+
+export const SQLITE_CRC32_FUNCTION = 'crm_leads_crc32';
+
+export function applyShard(qb: Knex.QueryBuilder, _k: Knex, plan: Plan, keyColumn: string): void {
+  const { index, count } = plan.shard!;
+  switch (plan.dialect) {
+    case 'mysql': qb.whereRaw('CRC32(CAST(?? AS CHAR)) % ? = ?', [keyColumn, count, index]); break;
+    case 'sqlite': qb.whereRaw(`${SQLITE_CRC32_FUNCTION}(??) % ? = ?`, [keyColumn, count, index]); break;
+    case 'postgres': qb.whereRaw('abs(hashtext(CAST(?? AS text))::bigint) % ? = ?', [keyColumn, count, index]); break;
+    case 'oracle': qb.whereRaw('MOD(ORA_HASH(??), ?) = ?', [keyColumn, count, index]); break;
+    default: throw new Error(`no shard hash for ${plan.dialect}`);
+  }
+}

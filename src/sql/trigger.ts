@@ -1,0 +1,91 @@
+// The behaviour trigger as SQL: a derived table of each person's qualifying trigger events A,
+// ranked newest first, joined to the audience on rank 1. The join is the trigger rule (people
+// without a qualifying A drop out) and gives `trigger.X` fields from the latest qualifying A.
+//
+// A qualifies when: name matches; tA in [at - within, at); event and item conditions hold;
+// not_followed_by: tA + W <= at and no B with tB in (tA, tA + W];
+// followed_by: a chain of steps exists, each in (previous, previous + W] and before at.
+// Nested EXISTS make the chain search exhaustive (not greedy).
+import type { Knex } from 'knex';
+import type { Plan } from '../plan/plan.ts';
+import { naiveMinus } from '../plan/time.ts';
+import { applyPartition } from './partition.ts';
+import { plusSeconds } from './time-arithmetic.ts';
+import { applyWhere } from './where.ts';
+
+export const LATEST_TRIGGER = 'lt';
+const PERSON = 'person_key';
+const RANK = 'trigger_rank';
+
+const fieldAlias = (column: string) => `tf_${column}`;
+
+export function selectTriggerField(_k: Knex, _plan: Plan, column: string): string {
+  return `${LATEST_TRIGGER}.${fieldAlias(column)}`;
+}
+
+/** Inner join of the audience to each person's latest qualifying trigger event. */
+export function applyTrigger(qb: Knex.QueryBuilder, k: Knex, plan: Plan, audienceKey: string): void {
+  const t = plan.job.trigger!;
+  const key = t.key ?? plan.job.audience.key;
+  const fields = plan.job.lead.fields.filter((f) => f.column.startsWith('trigger.')).map((f) => f.column.slice('trigger.'.length));
+  const ranked = [...new Set(fields)];
+  const orderBy = [`e.${t.time} DESC`, ...ranked.map((c) => `e.${c} DESC`)];
+  const qualifying = k
+    .select([
+      `e.${key} as ${PERSON}`,
+      ...ranked.map((c) => `e.${c} as ${fieldAlias(c)}`),
+      k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${orderBy.map(() => '?? DESC').join(', ')}) as ??`, [
+        `e.${key}`,
+        `e.${t.time}`,
+        ...ranked.map((c) => `e.${c}`),
+        RANK,
+      ]),
+    ])
+    .from(`${t.table} as e`);
+  qualifyTriggerEvent(qualifying, k, plan, 'e', key);
+  qb.join(qualifying.as(LATEST_TRIGGER), (on) => {
+    on.on(`${LATEST_TRIGGER}.${PERSON}`, '=', audienceKey).andOn(`${LATEST_TRIGGER}.${RANK}`, '=', k.raw('1'));
+  });
+}
+
+/** The conditions that make row `e` of the events table a qualifying trigger event A. */
+export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, e: string, key: string): void {
+  const t = plan.job.trigger!;
+  const window = plan.triggerWindow!;
+  const at = plan.at.local;
+  const partitionWindow = { from: window.from, to: at };
+  qb.where(`${e}.${t.name}`, t.event).where(`${e}.${t.time}`, '>=', window.from).where(`${e}.${t.time}`, '<', at);
+  applyPartition(qb, e, t.partition, partitionWindow);
+  applyWhere(qb, e, t.where);
+  if (t.item) {
+    const item = t.item;
+    qb.join(`${item.table} as i`, `i.${item.key}`, `${e}.${item.event_key ?? item.key}`);
+    applyWhere(qb, 'i', item.where);
+  }
+  const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: { event: string; within: number; where: typeof t.where }) => {
+    sub.select(k.raw('1')).from(`${t.table} as ${alias}`)
+      .whereColumn(`${alias}.${key}`, `${e}.${key}`)
+      .where(`${alias}.${t.name}`, step.event)
+      .where(`${alias}.${t.time}`, '>', k.ref(`${previous}.${t.time}`))
+      .where(`${alias}.${t.time}`, '<=', plusSeconds(k, plan.dialect, `${previous}.${t.time}`, step.within));
+    applyPartition(sub, alias, t.partition, partitionWindow);
+    applyWhere(sub, alias, step.where);
+  };
+  if (t.not_followed_by) {
+    const b = t.not_followed_by;
+    // Until the wait is over the person may still convert: not a lead yet.
+    qb.where(`${e}.${t.time}`, '<=', naiveMinus(at, b.within));
+    qb.whereNotExists((sub) => later(sub, 'b', e, b));
+  }
+  if (t.followed_by) {
+    const chain = (parent: Knex.QueryBuilder, index: number, previous: string) => {
+      const alias = `s${index + 1}`;
+      parent.whereExists((sub) => {
+        later(sub, alias, previous, t.followed_by![index]);
+        sub.where(`${alias}.${t.time}`, '<', at);
+        if (index + 1 < t.followed_by!.length) chain(sub, index + 1, alias);
+      });
+    };
+    chain(qb, 0, e);
+  }
+}

@@ -1,0 +1,6 @@
+import { RunError } from '../errors.ts';
+import type { Warehouse } from './warehouse.ts';
+
+export async function openHive(name: string, _spec: unknown): Promise<Warehouse> {
+  throw new RunError(`${name}: Hive connections are not available in this build yet`);
+}

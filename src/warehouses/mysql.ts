@@ -1,0 +1,65 @@
+// MySQL / MariaDB through mysql2: rows as arrays, streamed with backpressure; dates, DECIMALs
+// and big integers as strings so nothing is shifted by the Node process's timezone or rounded.
+import type * as Mysql2 from 'mysql2';
+import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { SqlQuery } from '../sql/render-query.ts';
+import { batchRows } from './batch-rows.ts';
+import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
+
+type MysqlSpec = Extract<ConnectionSpec, { type: 'mysql' | 'mariadb' }>;
+
+export function mysqlOptions(spec: MysqlSpec): Mysql2.ConnectionOptions {
+  const base: Mysql2.ConnectionOptions = spec.url ? { uri: spec.url } : { host: spec.host ?? '127.0.0.1', port: spec.port ?? 3306, user: spec.user, password: spec.password, database: spec.database };
+  return { ...base, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, rowsAsArray: true, connectTimeout: 10000, charset: 'utf8mb4' };
+}
+
+export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehouse> {
+  const mysql = await loadDriver<typeof Mysql2>('mysql2', name);
+  let conn: Mysql2.Connection;
+  try {
+    conn = await new Promise<Mysql2.Connection>((resolve, reject) => {
+      const c = mysql.createConnection(mysqlOptions(spec));
+      c.connect((err) => (err ? reject(err) : resolve(c)));
+    });
+  } catch (err) {
+    throw databaseError(name, err);
+  }
+  conn.on('error', () => {}); // surfaced through the query that was running
+  let busy = false;
+  return {
+    dialect: 'mysql',
+    async *stream(query: SqlQuery, opts: StreamOptions = {}) {
+      busy = true;
+      const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+      const rows = conn.query({ sql: query.sql, values: query.bindings }).stream({ highWaterMark: size });
+      let finished = false;
+      try {
+        for await (const batch of batchRows(rows as AsyncIterable<Row>, size, opts.signal)) yield batch;
+        finished = true;
+      } catch (err) {
+        throw databaseError(name, err);
+      } finally {
+        busy = false;
+        // Leaving early: the server is still sending; dropping the connection stops it.
+        if (!finished) conn.destroy();
+      }
+    },
+    async all(query) {
+      try {
+        const [rows] = await conn.promise().query({ sql: query.sql, values: query.bindings, rowsAsArray: true });
+        return rows as Row[];
+      } catch (err) {
+        throw databaseError(name, err);
+      }
+    },
+    async version() {
+      const [rows] = await conn.promise().query({ sql: 'select version()', rowsAsArray: true });
+      const v = String((rows as Row[])[0][0]);
+      return /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}`;
+    },
+    async close() {
+      if (busy) conn.destroy();
+      else await conn.promise().end().catch(() => conn.destroy());
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// PostgreSQL through pg + pg-query-stream (a server-side cursor): rows as arrays, timestamps,
+// dates, numerics and int8 as the server's text so nothing is shifted or rounded.
+import type * as Pg from 'pg';
+import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { SqlQuery } from '../sql/render-query.ts';
+import { batchRows } from './batch-rows.ts';
+import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
+
+type PostgresSpec = Extract<ConnectionSpec, { type: 'postgres' | 'postgresql' }>;
+
+const TEXT_TYPES = new Set([1082, 1083, 1114, 1184, 1266]); // date, time, timestamp, timestamptz, timetz
+
+export function postgresConfig(spec: PostgresSpec): Pg.ClientConfig {
+  const base: Pg.ClientConfig = spec.url ? { connectionString: spec.url } : { host: spec.host ?? '127.0.0.1', port: spec.port ?? 5432, user: spec.user, password: spec.password, database: spec.database };
+  return {
+    ...base,
+    connectionTimeoutMillis: 10000,
+    options: spec.schema ? `-c search_path=${spec.schema}` : undefined,
+    types: { getTypeParser: ((oid: number, format?: string) => (TEXT_TYPES.has(oid) ? (v: string) => v : pgTypes.getTypeParser(oid, format as 'text'))) as never },
+  };
+}
+
+let pgTypes: typeof Pg.types;
+
+export async function openPostgres(name: string, spec: PostgresSpec): Promise<Warehouse> {
+  const pg = (await loadDriver<{ default: typeof Pg }>('pg', name)).default;
+  const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream').default }>('pg-query-stream', name);
+  pgTypes = pg.types;
+  const client = new pg.Client(postgresConfig(spec));
+  client.on('error', () => {}); // surfaced through the query that was running
+  try {
+    await client.connect();
+  } catch (err) {
+    throw databaseError(name, err);
+  }
+  return {
+    dialect: 'postgres',
+    async *stream(query: SqlQuery, opts: StreamOptions = {}) {
+      const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+      const rows = client.query(new QueryStream(query.sql, query.bindings, { batchSize: size, highWaterMark: size, rowMode: 'array' }));
+      try {
+        for await (const batch of batchRows(rows as AsyncIterable<Row>, size, opts.signal)) yield batch;
+      } catch (err) {
+        throw databaseError(name, err);
+      } finally {
+        rows.destroy();
+      }
+    },
+    async all(query) {
+      try {
+        return (await client.query({ text: query.sql, values: query.bindings, rowMode: 'array' })).rows as Row[];
+      } catch (err) {
+        throw databaseError(name, err);
+      }
+    },
+    async version() {
+      const v = (await client.query('show server_version')).rows[0].server_version;
+      return `PostgreSQL ${v}`;
+    },
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+}

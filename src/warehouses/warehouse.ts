@@ -1,0 +1,55 @@
+// A warehouse streams the rows of one query as arrays, in batches, with backpressure: the
+// consumer's `await` between batches is what paces the driver. The handle owns its release.
+import type { SqlQuery } from '../sql/render-query.ts';
+import type { ConnectionSpec, Dialect } from '../spec/connection-schema.ts';
+import { RunError } from '../errors.ts';
+
+export type Row = unknown[];
+
+export interface StreamOptions {
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export interface Warehouse {
+  readonly dialect: Dialect;
+  /** Rows as arrays in select order, batch by batch. Breaking out of the loop cancels the query. */
+  stream(query: SqlQuery, options?: StreamOptions): AsyncIterable<Row[]>;
+  /** Runs a statement and returns all rows (small results only: counts, version checks). */
+  all(query: SqlQuery): Promise<Row[]>;
+  /** Server name and version, for `connections check`. */
+  version(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BATCH_SIZE = 1000;
+
+export async function openWarehouse(name: string, spec: ConnectionSpec): Promise<Warehouse> {
+  switch (spec.type) {
+    case 'sqlite': return (await import('./sqlite.ts')).openSqlite(name, spec);
+    case 'mysql': case 'mariadb': return (await import('./mysql.ts')).openMysql(name, spec);
+    case 'postgres': case 'postgresql': return (await import('./postgres.ts')).openPostgres(name, spec);
+    case 'hive': return (await import('./hive.ts')).openHive(name, spec);
+    case 'oracle': return (await import('./oracle.ts')).openOracle(name, spec);
+  }
+}
+
+/** Loads an optional driver, or says which package to install. */
+export async function loadDriver<T>(pkg: string, connection: string): Promise<T> {
+  try {
+    return (await import(pkg)) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND')
+      throw new RunError(`connection ${connection} needs the ${pkg} package: npm install ${pkg}`);
+    throw err;
+  }
+}
+
+/** One line that says why a database operation failed, without the driver's stack. */
+export function databaseError(connection: string, err: unknown): RunError {
+  if (err instanceof RunError) return err;
+  const e = err as { code?: string; message?: string; errno?: number };
+  const message = (e.message ?? String(err)).split('\n')[0];
+  const code = e.code && !message.includes(e.code) ? ` (${e.code})` : '';
+  return new RunError(`${connection}: ${message}${code}`, { cause: err });
+}
