@@ -78,7 +78,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     const specs = options.csv ? [{ type: 'csv' as const, path: options.csv, bom: options.csv !== '-' }] : job.destinations;
     if (specs.length === 0) throw new RunError(`${job.name}: no destinations (add one to the job or pass --csv PATH)`);
     const destinations = await createDestinations(specs, options.connections, options.stdout);
-    const outputs = await deliver(plan, warehouse, query, destinations, filter, { ...options, runId, at }, (n) => (leadsCounted += n));
+    const outputs = await deliver(plan, warehouse, query, destinations, filter, { ...options, runId, runTime: at }, (n) => (leadsCounted += n));
     const failed = outputs.reduce((n, o) => n + o.failed, 0);
     return summary(failed > 0 ? 'partial' : 'ok', outputs);
   } finally {
@@ -88,9 +88,9 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
 
 async function deliver(
   plan: Plan, warehouse: Warehouse, query: Awaited<ReturnType<typeof renderForDialect>>, destinations: Destination[],
-  filter: ReturnType<typeof leadFilter>, options: RunOptions & { runId: string; at: RunTime }, onLeads: (n: number) => void,
+  filter: ReturnType<typeof leadFilter>, options: RunOptions & { runId: string; runTime: RunTime }, onLeads: (n: number) => void,
 ): Promise<DestinationSummary[]> {
-  const ctx = { job: plan.job.name, runId: options.runId, at: options.at, fields: plan.header, channel: plan.job.lead.channel };
+  const ctx = { job: plan.job.name, runId: options.runId, at: options.runTime, fields: plan.header, channel: plan.job.lead.channel };
   const opened: Destination[] = [];
   const started = Date.now();
   let leads = 0;

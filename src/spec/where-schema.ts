@@ -73,7 +73,7 @@ function parseOperators(ops: Record<string, unknown>, ctx: Ctx, path: PropertyKe
 }
 
 /** Normalises one `where` map into column conditions (AND-ed). */
-export const whereSchema = z.unknown().transform((raw, ctx): ColumnCondition[] => {
+export const whereSchema = z.unknown().optional().transform((raw, ctx): ColumnCondition[] => {
   if (raw === undefined || raw === null) return [];
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     ctx.addIssue({ code: 'custom', message: 'expected a map of column: condition' });

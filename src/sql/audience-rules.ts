@@ -32,7 +32,7 @@ const segmentsRule: Rule = {
       }
       const key = segments.key ?? plan.job.audience.key;
       qb.whereExists((sub) => {
-        sub.select(k.raw('1')).from(`${segments.table} as s`).whereColumn(`s.${key}`, keyOf(plan)).where('s.dimension', dimension).whereIn('s.segment', allowed);
+        sub.select(k.raw('1')).from(`${segments.table} as s`).whereRaw('?? = ??', [`s.${key}`, keyOf(plan)]).where('s.dimension', dimension).whereIn('s.segment', allowed);
       });
     }
   },
@@ -44,7 +44,7 @@ const tagsRule: Rule = {
     const tags = plan.job.audience.tags!;
     const key = tags.key ?? plan.job.audience.key;
     const tagExists = (sub: Knex.QueryBuilder, values: string[]) =>
-      sub.select(k.raw('1')).from(`${tags.table} as t`).whereColumn(`t.${key}`, keyOf(plan)).whereIn(`t.${tags.column}`, values);
+      sub.select(k.raw('1')).from(`${tags.table} as t`).whereRaw('?? = ??', [`t.${key}`, keyOf(plan)]).whereIn(`t.${tags.column}`, values);
     // One EXISTS per required tag: each can use the (key, tag) index.
     for (const tag of tags.all ?? []) qb.whereExists((sub) => void tagExists(sub, [tag]));
     if (tags.any) qb.whereExists((sub) => void tagExists(sub, tags.any!));
@@ -60,7 +60,7 @@ const convertedRule: Rule = {
     const c = plan.job.exclude.converted!;
     const window = plan.convertedWindow!;
     qb.whereNotExists((sub) => {
-      sub.select(k.raw('1')).from(`${c.table} as c`).whereColumn(`c.${c.key ?? plan.job.audience.key}`, keyOf(plan))
+      sub.select(k.raw('1')).from(`${c.table} as c`).whereRaw('?? = ??', [`c.${c.key ?? plan.job.audience.key}`, keyOf(plan)])
         .where(`c.${c.time}`, '>=', window.from).where(`c.${c.time}`, '<', window.to);
       applyPartition(sub, 'c', c.partition, window);
       applyWhere(sub, 'c', c.where);

@@ -64,7 +64,7 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
   }
   const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: { event: string; within: number; where: typeof t.where }) => {
     sub.select(k.raw('1')).from(`${t.table} as ${alias}`)
-      .whereColumn(`${alias}.${key}`, `${e}.${key}`)
+      .whereRaw('?? = ??', [`${alias}.${key}`, `${e}.${key}`])
       .where(`${alias}.${t.name}`, step.event)
       .where(`${alias}.${t.time}`, '>', k.ref(`${previous}.${t.time}`))
       .where(`${alias}.${t.time}`, '<=', plusSeconds(k, plan.dialect, `${previous}.${t.time}`, step.within));

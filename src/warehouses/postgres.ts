@@ -24,7 +24,7 @@ let pgTypes: typeof Pg.types;
 
 export async function openPostgres(name: string, spec: PostgresSpec): Promise<Warehouse> {
   const pg = (await loadDriver<{ default: typeof Pg }>('pg', name)).default;
-  const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream').default }>('pg-query-stream', name);
+  const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream') }>('pg-query-stream', name);
   pgTypes = pg.types;
   const client = new pg.Client(postgresConfig(spec));
   client.on('error', () => {}); // surfaced through the query that was running

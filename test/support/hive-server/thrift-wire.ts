@@ -6,10 +6,6 @@ import { thrift, isUnderrun } from './thrift-runtime.ts';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type ThriftProcessor = { process(input: any, output: any): void };
 
-/**
- * `Transport` is thrift.TBufferedTransport (raw, NOSASL) or thrift.TFramedTransport (after SASL).
- * Returns the function to call with each received chunk.
- */
 export interface ReceiverHooks {
   write(bytes: Buffer): void;
   /** The bytes cannot be a TCLIService call (the connection is unusable). */
@@ -18,6 +14,10 @@ export interface ReceiverHooks {
   onIncomplete?(): void;
 }
 
+/**
+ * `Transport` is thrift.TBufferedTransport (raw: NOSASL, HTTP) or thrift.TFramedTransport
+ * (after SASL). Returns the function to call with each received chunk.
+ */
 export function thriftReceiver(processor: ThriftProcessor, Transport: any, hooks: ReceiverHooks) {
   const { write, onFatal, onIncomplete } = hooks;
   return Transport.receiver((transportWithData: any) => {
