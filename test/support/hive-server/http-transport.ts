@@ -37,11 +37,16 @@ function authorized(header: string | undefined, users: Record<string, string> | 
  */
 function authenticationFailure(body: Buffer): Buffer | null {
   try {
-    const input = new thrift.TBinaryProtocol(new thrift.TBufferedTransport(body));
-    const request = input.readMessageBegin();
+    // TBufferedTransport ignores a buffer given to its constructor; its receiver is how bytes get in.
+    let request: { fname: string; rseqid: number } | null = null;
+    thrift.TBufferedTransport.receiver((transport: unknown) => {
+      request = new thrift.TBinaryProtocol(transport).readMessageBegin();
+    })(body);
+    if (request === null) return null;
+    const { fname, rseqid } = request;
     let reply: Buffer | null = null;
     const output = new thrift.TBinaryProtocol(new thrift.TBufferedTransport(undefined, (bytes: Buffer) => { reply = bytes; }));
-    output.writeMessageBegin(request.fname, thrift.Thrift.MessageType.EXCEPTION, request.rseqid);
+    output.writeMessageBegin(fname, thrift.Thrift.MessageType.EXCEPTION, rseqid);
     new thrift.Thrift.TApplicationException(thrift.Thrift.TApplicationExceptionType.UNKNOWN,
       'Authentication Error: Error validating the login').write(output);
     output.writeMessageEnd();

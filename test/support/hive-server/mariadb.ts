@@ -77,8 +77,10 @@ export class MariaDbCursor {
   async read(max: number): Promise<unknown[][]> {
     this.wanted = max;
     while (this.rows.length < max && !this.done) {
+      // Register before resuming: resume() may deliver queued rows synchronously.
+      const woken = new Promise<void>((resolve) => { this.wake = resolve; });
       this.resume();
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      if (this.rows.length < max && !this.done) await woken;
     }
     this.wanted = 0;
     if (this.rows.length === 0 && this.error) throw this.error;

@@ -268,7 +268,10 @@ export class HiveService {
     }
     const O = T.TFetchOrientation;
     const orientation = req.orientation === O.FETCH_FIRST ? 'first' : req.orientation === O.FETCH_NEXT ? 'next' : null;
-    if (!orientation) throw new HiveError(`The fetch type ${req.orientation} is not supported for this resultset`);
+    if (!orientation) {
+      const name = Object.keys(O).find((key) => O[key] === req.orientation) ?? req.orientation;
+      throw new HiveError(`The fetch type ${name} is not supported for this resultset`);
+    }
     const page = await operation.fetch(orientation, int64ToNumber(req.maxRows)).catch((error: Error) => {
       throw new HiveError(error.message);
     });
