@@ -5,17 +5,24 @@ const secrets = new Set<string>();
 export function registerSecret(value: unknown): void {
   if (typeof value !== 'string' && typeof value !== 'number') return;
   const text = String(value);
-  if (text.length >= 3) secrets.add(text);
+  if (text.length >= 3) add(text);
   // A URL's password is a secret too, and so is its percent-decoded form.
   try {
     const url = new URL(text);
     if (url.password) {
-      secrets.add(url.password);
-      secrets.add(decodeURIComponent(url.password));
+      add(url.password);
+      add(decodeURIComponent(url.password));
     }
   } catch {
     /* not a URL */
   }
+}
+
+// Printed JSON (summaries, json logs) escapes quotes and backslashes: a secret holding one
+// appears there in its escaped form, which must be redacted too.
+function add(secret: string): void {
+  secrets.add(secret);
+  secrets.add(JSON.stringify(secret).slice(1, -1));
 }
 
 export function redact(text: string): string {

@@ -47,6 +47,50 @@ export async function main(argv: string[]): Promise<void> {
     .option('--bindings', 'print the statement with placeholders and its bindings as JSON instead')
     .action(async (job: string, opts) => (await import('./compile-command.ts')).compileCommand(job, opts));
 
+  program
+    .command('schedule')
+    .description('run every job with a schedule: (cron, in its timezone) until SIGTERM/SIGINT; SIGHUP reloads the job files')
+    .argument('[paths...]', 'job files or folders of them (default: jobs/)')
+    .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
+    .option('--concurrency <n>', 'how many jobs may run at the same time', '1')
+    .option('--grace <duration>', 'on SIGTERM/SIGINT, how long running jobs may take to finish (e.g. 60s, 2m)', '60s')
+    .option('--state <url>', 'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)')
+    .option('--log-format <format>', 'text or json', 'text')
+    .action(async (paths: string[], opts) => (await import('./schedule-command.ts')).scheduleCommand(paths, opts));
+
+  program
+    .command('connections')
+    .description('work with the connections file')
+    .command('check')
+    .description('connect to each connection (or the named ones), run a trivial query, print server version and latency; exit 1 if any fails')
+    .argument('[names...]', 'connection names (default: all)')
+    .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
+    .action(async (names: string[], opts) => (await import('./connections-command.ts')).connectionsCheckCommand(names, opts));
+
+  program
+    .command('init')
+    .description('write a connections.yaml and one commented job (jobs/first-leads.yaml) to start from')
+    .argument('[dir]', 'where to write them (default: the current directory)')
+    .action(async (dir: string | undefined) => (await import('./init-command.ts')).initCommand(dir));
+
+  const stateOption = '--state <url>';
+  const stateHelp = 'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)';
+  const runs = program
+    .command('runs')
+    .description('list runs from the ledger, newest first; `runs show RUN_ID` shows one with its counts and failures')
+    .option('--job <name>', 'only runs of this job')
+    .option('--limit <n>', 'how many runs', '20')
+    .option('--json', 'one JSON array on stdout')
+    .option(stateOption, stateHelp)
+    .action(async (opts) => (await import('./runs-command.ts')).runsCommand(opts));
+  runs
+    .command('show')
+    .description('one run: counts, outputs, error and the leads that were not delivered')
+    .argument('<run_id>', 'the run id (from the run summary or `crm-leads runs`)')
+    .option('--json', 'one JSON object on stdout')
+    .option(stateOption, stateHelp)
+    .action(async (runId: string, opts) => (await import('./runs-command.ts')).runsShowCommand(runId, opts));
+
   try {
     await program.parseAsync(argv);
   } catch (err) {

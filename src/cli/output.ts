@@ -13,6 +13,11 @@ export function printErr(line: string): void {
   process.stderr.write(redact(line) + '\n');
 }
 
+/** A line of a command's own output (a listing) on stdout. */
+export function printOut(line: string): void {
+  process.stdout.write(redact(line) + '\n');
+}
+
 export function printSummary(summary: unknown): void {
   process.stdout.write(redact(JSON.stringify(summary)) + '\n');
 }

@@ -1,40 +1,90 @@
 // The CLI's reporter: a live progress line on a terminal; without one, a log line every few
-// seconds; with --log-format json, structured lines for log collectors.
+// seconds; with --log-format json, structured pino lines for log collectors. Every line, in
+// either format, passes through redact(), so no secret reaches a log.
+import { pino, stdTimeFunctions, type Logger } from 'pino';
 import type { Progress, Reporter } from '../run/reporter.ts';
-import { printErr } from './output.ts';
 import { redact } from '../secrets.ts';
 
 const LOG_EVERY_MS = 10_000;
+const TTY_REFRESH_MS = 200;
 
-export function cliReporter(format: 'text' | 'json', stream: NodeJS.WriteStream = process.stderr): Reporter & { done(): void } {
-  const tty = format === 'text' && stream.isTTY === true;
-  let lastLog = 0;
+export type LogFormat = 'text' | 'json';
+type Fields = Record<string, unknown>;
+
+export interface CliReporter extends Reporter {
+  error(message: string, fields?: Fields): void;
+  /** Ends an open progress line and resets the log-line timer (between jobs). */
+  done(): void;
+}
+
+export interface CliReporterOptions {
+  /** 'lines' never draws the live line, even on a terminal (the scheduler's runs interleave). */
+  progress?: 'auto' | 'lines';
+  logEveryMs?: number;
+}
+
+export function parseLogFormat(text: string | undefined): LogFormat {
+  return text === 'json' ? 'json' : 'text';
+}
+
+export function cliReporter(format: LogFormat, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, options: CliReporterOptions = {}): CliReporter {
+  const log = format === 'json' ? jsonLog(stream) : textLog(stream);
+  const tty = format === 'text' && options.progress !== 'lines' && stream.isTTY === true;
+  const every = options.logEveryMs ?? LOG_EVERY_MS;
+  // Per job: several scheduled jobs may report progress at the same time.
+  const lastLog = new Map<string, number>();
   let lineOpen = false;
-  const json = (level: string, msg: string, fields?: Record<string, unknown>) =>
-    stream.write(redact(JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields })) + '\n');
   return {
-    info: (msg, fields) => (format === 'json' ? json('info', msg, fields) : printErr(msg)),
-    warn: (msg, fields) => (format === 'json' ? json('warn', msg, fields) : printErr(`warning: ${msg}`)),
+    ...log,
     progress(p: Progress) {
       const now = Date.now();
+      const last = lastLog.get(p.job);
       if (tty) {
-        if (now - lastLog < 200) return;
-        lastLog = now;
-        stream.write(`\r${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s, ${(p.elapsedMs / 1000).toFixed(0)}s   `);
+        if (last !== undefined && now - last < TTY_REFRESH_MS) return;
+        lastLog.set(p.job, now);
+        stream.write(redact(`\r${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s, ${(p.elapsedMs / 1000).toFixed(0)}s   `));
         lineOpen = true;
-      } else if (now - lastLog >= LOG_EVERY_MS) {
-        if (lastLog !== 0) {
-          if (format === 'json') json('info', 'progress', { ...p, rate: rate(p) });
-          else printErr(`${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s`);
-        }
-        lastLog = now;
+      } else if (last === undefined) {
+        lastLog.set(p.job, now); // the first batch starts the clock; short runs log nothing
+      } else if (now - last >= every) {
+        lastLog.set(p.job, now);
+        log.info(`${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s`, { event: 'progress', ...p, rate: rate(p) });
       }
     },
     done() {
       if (lineOpen) stream.write('\n');
       lineOpen = false;
-      lastLog = 0;
+      lastLog.clear();
     },
+  };
+}
+
+type Log = Pick<CliReporter, 'info' | 'warn' | 'error'>;
+
+function textLog(stream: NodeJS.WritableStream): Log {
+  const line = (text: string) => stream.write(redact(text) + '\n');
+  return {
+    info: (msg) => line(msg),
+    warn: (msg) => line(`warning: ${msg}`),
+    error: (msg) => line(`error: ${msg}`),
+  };
+}
+
+function jsonLog(stream: NodeJS.WritableStream): Log {
+  const logger: Logger = pino(
+    {
+      base: undefined, // no pid/hostname: collectors add their own
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // The last line of defence: whatever pino serialised (messages, fields, error causes).
+      hooks: { streamWrite: redact },
+    },
+    stream,
+  );
+  return {
+    info: (msg, fields) => logger.info(fields ?? {}, msg),
+    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ?? {}, msg),
   };
 }
 

@@ -1,5 +1,6 @@
 // Destinations take leads in batches: open -> write(batch) -> close(ok | failed). Awaiting
 // write() is the backpressure: a slow destination slows the warehouse read, memory stays flat.
+import { RunError } from '../errors.ts';
 import type { RunTime } from '../plan/time.ts';
 
 export interface Lead {
@@ -15,6 +16,8 @@ export interface DestinationContext {
   at: RunTime;
   fields: string[];
   channel?: string;
+  /** The person key's name (audience.key): the table destination's key column. */
+  keyName?: string;
 }
 
 /** What one batch did: keys acknowledged by the receiver, and keys that failed for good. */
@@ -37,6 +40,20 @@ export interface Destination {
   /** CSV files commit only at close: their leads count as delivered once the file is complete. */
   readonly deliversOnClose: boolean;
   open(ctx: DestinationContext): Promise<void>;
+  /**
+   * Results are reported as they come: a destination with requests in flight (webhook) may
+   * return from write() once the batch is sent, with the acknowledgements that arrived so far.
+   */
   write(batch: Lead[]): Promise<WriteResult>;
+  /** Sends what is buffered and waits for every request in flight; their results. Before close('ok'). */
+  flush?(): Promise<WriteResult>;
   close(outcome: 'ok' | 'failed'): Promise<DestinationSummary>;
+}
+
+/** A destination that stops the run (e.g. a receiver down for good) still reports what it delivered first. */
+export class DestinationStoppedError extends RunError {
+  constructor(message: string, readonly results: WriteResult) {
+    super(message);
+    this.name = 'DestinationStoppedError';
+  }
 }

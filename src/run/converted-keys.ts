@@ -3,6 +3,7 @@
 // lead stream. Memory: see README (measured per million keys in `npm run bench`).
 import type { Plan } from '../plan/plan.ts';
 import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere } from '../sql/where.ts';
 import { dialectOf } from '../spec/connection-schema.ts';
 import type { Connections } from '../spec/load-connections.ts';
@@ -17,7 +18,7 @@ export async function loadConvertedKeys(plan: Plan, connections: Connections, re
   if (dialect === 'hive') throw new Error('exclude.converted.source cannot be a Hive connection');
   const k = queryBuilder(dialect as KnexDialect);
   const window = plan.convertedWindow!;
-  const qb = k(`${c.table} as c`).distinct(`c.${c.key ?? plan.job.audience.key}`).where(`c.${c.time}`, '>=', window.from).where(`c.${c.time}`, '<', window.to);
+  const qb = k(`${c.table} as c`).distinct(`c.${c.key ?? plan.job.audience.key}`).where(`c.${c.time}`, '>=', naiveTime(k, dialect, window.from)).where(`c.${c.time}`, '<', naiveTime(k, dialect, window.to));
   applyWhere(qb, 'c', c.where);
   const { sql, bindings } = qb.toSQL().toNative();
   const warehouse = await openWarehouse(c.source!, spec);

@@ -2,7 +2,7 @@
 // Returns a summary; throws typed errors. Prints nothing (the reporter is the CLI's).
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import type { Destination, DestinationSummary, Lead } from '../destinations/destination.ts';
+import type { Lead } from '../destinations/destination.ts';
 import { createDestinations } from '../destinations/open-destinations.ts';
 import { RunError } from '../errors.ts';
 import { planJob, type Plan, type Shard } from '../plan/plan.ts';
@@ -16,6 +16,8 @@ import { loadConvertedKeys } from './converted-keys.ts';
 import { funnel, type FunnelStep } from './funnel.ts';
 import { leadFilter, type FilterCounts } from './lead-filter.ts';
 import type { Reporter } from './reporter.ts';
+import { beginRun, loadDeliveredKeys, withExistingLedger, type LedgerOptions, type RunLedger } from './run-ledger.ts';
+import { TrackedDestinations, type OutputSummary } from './tracked-destinations.ts';
 
 export interface RunOptions {
   connections: Connections;
@@ -28,6 +30,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   stdout?: Writable;
   batchSize?: number;
+  /** The run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db). */
+  state?: LedgerOptions['state'];
+  /** An already open ledger (shared by a scheduler); not closed by the run. */
+  stateStore?: LedgerOptions['stateStore'];
+  /** Wait for another run of the same job to finish instead of failing with LockedError. */
+  wait?: boolean;
 }
 
 export interface RunSummary {
@@ -38,7 +46,9 @@ export interface RunSummary {
   leads: number;
   counts: FilterCounts;
   funnel?: FunnelStep[];
-  outputs: DestinationSummary[];
+  outputs: OutputSummary[];
+  /** Leads a destination refused or never acknowledged (summed over destinations): exit 3. */
+  not_delivered: number;
   seconds: number;
 }
 
@@ -51,69 +61,90 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   const at = resolveRunTime(options.at, job.timezone);
   const runId = newRunId(at);
   const source = options.connections.byName.get(job.source)!;
-  const plan = planJob(job, at, dialectOf(source), { shard: options.shard });
+  // People already delivered are dropped in the stream, so a LIMIT must stay there too.
+  const plan = planJob(job, at, dialectOf(source), { shard: options.shard, streamFilters: job.exclude.delivered !== undefined });
   const query = await renderForDialect(plan);
-  const warehouse = await openWarehouse(job.source, source);
+  // The lock and the run record come first: a job locked by another run never queries.
+  const ledger = options.dryRun ? undefined : await beginRun(job, at, runId, options);
+  const signal = ledger ? AbortSignal.any(options.signal ? [options.signal, ledger.lockLost] : [ledger.lockLost]) : options.signal;
+  let warehouse: Warehouse | undefined;
+  let tracked: TrackedDestinations | undefined;
+  let leadsCounted = 0;
+  let counts: FilterCounts | undefined;
   try {
+    warehouse = await openWarehouse(job.source, source);
     const convertedKeys = await loadConvertedKeys(plan, options.connections, options.reporter);
+    const deliveredKeys = ledger ? await loadDeliveredKeys(job, at, ledger.store) : await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store));
     const filter = leadFilter({
       fieldCount: plan.header.length,
       requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),
-      limit: job.lead.limit,
+      // A dry run reads every row so that require (and delivered) count everyone, not only the
+      // people read before the limit was reached; the limit is applied to its count below.
+      limit: options.dryRun ? undefined : job.lead.limit,
       convertedKeys,
+      deliveredKeys,
     });
-    const summary = (status: RunSummary['status'], outputs: DestinationSummary[], steps?: FunnelStep[]): RunSummary => ({
-      job: job.name, run_id: runId, at: at.iso, status, leads: leadsCounted, counts: filter.counts, funnel: steps, outputs, seconds: (Date.now() - started) / 1000,
+    counts = filter.counts;
+    const summary = (status: RunSummary['status'], outputs: OutputSummary[], steps?: FunnelStep[]): RunSummary => ({
+      job: job.name, run_id: runId, at: at.iso, status, leads: leadsCounted, counts: filter.counts, funnel: steps, outputs,
+      not_delivered: outputs.reduce((n, o) => n + o.failed, 0), seconds: (Date.now() - started) / 1000,
     });
-    let leadsCounted = 0;
     if (options.dryRun) {
       const steps = await funnel(plan, warehouse);
-      for await (const rows of warehouse.stream(query, { batchSize: options.batchSize, signal: options.signal })) {
+      for await (const rows of warehouse.stream(query, { batchSize: options.batchSize, signal })) {
         const { leads, done } = filter.take(rows);
         leadsCounted += leads.length;
         if (done) break;
       }
+      leadsCounted = Math.min(leadsCounted, job.lead.limit ?? Infinity);
       return summary('dry_run', [], [...steps, ...streamSteps(plan, filter.counts, leadsCounted)]);
     }
     const specs = options.csv ? [{ type: 'csv' as const, path: options.csv, bom: options.csv !== '-' }] : job.destinations;
     if (specs.length === 0) throw new RunError(`${job.name}: no destinations (add one to the job or pass --csv PATH)`);
-    const destinations = await createDestinations(specs, options.connections, options.stdout);
-    const outputs = await deliver(plan, warehouse, query, destinations, filter, { ...options, runId, runTime: at }, (n) => (leadsCounted += n));
-    const failed = outputs.reduce((n, o) => n + o.failed, 0);
-    return summary(failed > 0 ? 'partial' : 'ok', outputs);
+    tracked = new TrackedDestinations(await createDestinations(specs, options.connections, options.stdout), ledger && { store: ledger.store, atMs: at.epochMs });
+    const outputs = await deliver(plan, warehouse, query, tracked, filter, { ...options, signal, runId, runTime: at }, (n) => (leadsCounted += n));
+    const result = summary(outputs.some((o) => o.failed > 0) ? 'partial' : 'ok', outputs);
+    await ledger?.end(ledgerEnd(result.status === 'partial' ? 'partial' : 'ok', result.leads, result.counts, outputs));
+    return result;
+  } catch (err) {
+    // A user's Ctrl-C (or the scheduler's shutdown) is an interruption; anything else a failure.
+    const status = options.signal?.aborted ? 'interrupted' : 'failed';
+    await ledger?.end({ ...ledgerEnd(status, leadsCounted, counts ?? {}, tracked?.outputsSoFar() ?? []), error: (err as Error)?.message ?? String(err) }).catch(() => {});
+    throw err;
   } finally {
-    await warehouse.close();
+    await warehouse?.close();
+    await ledger?.close();
   }
 }
 
+function ledgerEnd(status: 'ok' | 'partial' | 'failed' | 'interrupted', leads: number, counts: object, outputs: OutputSummary[]) {
+  const delivered = outputs.reduce((n, o) => n + o.delivered, 0);
+  const notDelivered = outputs.reduce((n, o) => n + o.failed, 0);
+  return { status, leads, delivered, notDelivered, counts: { ...counts } as Record<string, unknown>, outputs };
+}
+
 async function deliver(
-  plan: Plan, warehouse: Warehouse, query: Awaited<ReturnType<typeof renderForDialect>>, destinations: Destination[],
+  plan: Plan, warehouse: Warehouse, query: Awaited<ReturnType<typeof renderForDialect>>, destinations: TrackedDestinations,
   filter: ReturnType<typeof leadFilter>, options: RunOptions & { runId: string; runTime: RunTime }, onLeads: (n: number) => void,
-): Promise<DestinationSummary[]> {
-  const ctx = { job: plan.job.name, runId: options.runId, at: options.runTime, fields: plan.header, channel: plan.job.lead.channel };
-  const opened: Destination[] = [];
+): Promise<OutputSummary[]> {
+  const ctx = { job: plan.job.name, runId: options.runId, at: options.runTime, fields: plan.header, channel: plan.job.lead.channel, keyName: plan.job.audience.key };
   const started = Date.now();
   let leads = 0;
   try {
-    for (const d of destinations) {
-      await d.open(ctx);
-      opened.push(d);
-    }
+    await destinations.open(ctx);
     for await (const rows of warehouse.stream({ ...query }, { batchSize: options.batchSize, signal: options.signal })) {
       const { leads: batch, done } = filter.take(rows);
-      if (batch.length > 0) await Promise.all(opened.map((d) => d.write(batch as Lead[])));
+      if (batch.length > 0) await destinations.write(batch as Lead[]);
       leads += batch.length;
       onLeads(batch.length);
       options.reporter.progress({ job: plan.job.name, rows: filter.counts.rows, leads, elapsedMs: Date.now() - started });
       if (done) break;
     }
   } catch (err) {
-    await Promise.allSettled(opened.map((d) => d.close('failed')));
+    await destinations.abort();
     throw err;
   }
-  const outputs: DestinationSummary[] = [];
-  for (const d of opened) outputs.push(await d.close('ok'));
-  return outputs;
+  return destinations.finish();
 }
 
 function streamSteps(plan: Plan, counts: FilterCounts, leads: number): FunnelStep[] {

@@ -1,9 +1,12 @@
 // connections.yaml: name -> connection. Passwords and URLs are secrets: they are collected
 // for redaction and never printed.
 import { z } from 'zod';
+import { parseDuration } from './duration.ts';
 
 const port = z.coerce.number().int().positive().max(65535);
 const optionalText = z.union([z.string(), z.number()]).transform(String).optional();
+// Kept as written ('30s'); checked here so that a typo is an invalid connections file (exit 2).
+const durationText = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, { message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s' });
 
 const sqlite = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
 const mysql = z.strictObject({
@@ -36,8 +39,8 @@ const hive = z.strictObject({
   transport: z.enum(['binary', 'http']).default('binary'),
   path: z.string().default('/cliservice'),
   tls: z.boolean().default(false),
-  connect_timeout: z.string().default('30s'),
-  query_timeout: z.string().default('1h'),
+  connect_timeout: durationText.default('30s'),
+  query_timeout: durationText.default('1h'),
   hive_conf: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   fetch_size: z.number().int().positive().default(10000),
   kerberos_service: z.string().optional(),

@@ -8,7 +8,8 @@ import { whereSchema } from './where-schema.ts';
 const identifier = z.string().refine(isIdentifier, { message: 'not a valid column name (letters, digits and _ only, not starting with a digit)' });
 const tableName = z.string().refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
 const duration = z
-  .string()
+  // A bare number (within: 30) gets the duration message below, not "expected string".
+  .union([z.string(), z.number().transform(String)])
   .refine((s) => DURATION_PATTERN.test(s.trim()), { message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30d' })
   .transform((s) => parseDuration(s)!)
   .refine((s) => s > 0, { message: 'a duration must be positive' });

@@ -8,13 +8,27 @@ export function zodIssues(source: YamlSource, error: z.ZodError, vocabulary: rea
   const out: SpecIssue[] = [];
   for (const issue of error.issues) {
     const path = [...prefix, ...issue.path];
+    const branch = issue.code === 'invalid_union' ? shapedBranch(issue) : undefined;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) out.push(issueAt(source, [...path, key], `unknown key "${key}"${suggest(key, vocabulary)}`, true));
+    } else if (branch) {
+      // A union (lead.fields: a list or a map) whose value has one branch's shape: that
+      // branch's own problems name the bad item, where "not a valid value here" would not.
+      out.push(...zodIssues(source, { issues: branch } as z.ZodError, vocabulary, path));
+    } else if (issue.code === 'invalid_key') {
+      out.push(issueAt(source, path, issue.issues.map((i) => i.message).join('; '), true));
     } else {
       out.push(issueAt(source, path, plainMessage(issue, path)));
     }
   }
   return out;
+}
+
+// The one union branch whose type matched (its issues are not "expected X" at its root).
+function shapedBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
+  const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
+  const shaped = branches.filter((b) => b.length > 0 && !b.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+  return shaped.length === 1 ? shaped[0] : undefined;
 }
 
 function plainMessage(issue: z.core.$ZodIssue, path: PropertyKey[]): string {

@@ -6,6 +6,7 @@ import { applyWhere } from './where.ts';
 import { applyTrigger } from './trigger.ts';
 import { applyShard } from './shard.ts';
 import { applyPartition } from './partition.ts';
+import { naiveTime } from './time-arithmetic.ts';
 
 export const AUDIENCE = 'a';
 
@@ -61,7 +62,7 @@ const convertedRule: Rule = {
     const window = plan.convertedWindow!;
     qb.whereNotExists((sub) => {
       sub.select(k.raw('1')).from(`${c.table} as c`).whereRaw('?? = ??', [`c.${c.key ?? plan.job.audience.key}`, keyOf(plan)])
-        .where(`c.${c.time}`, '>=', window.from).where(`c.${c.time}`, '<', window.to);
+        .where(`c.${c.time}`, '>=', naiveTime(k, plan.dialect, window.from)).where(`c.${c.time}`, '<', naiveTime(k, plan.dialect, window.to));
       applyPartition(sub, 'c', c.partition, window);
       applyWhere(sub, 'c', c.where);
     });

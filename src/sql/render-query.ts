@@ -12,7 +12,16 @@ export interface SqlQuery {
 }
 
 export function renderQuery(plan: Plan): SqlQuery {
-  const k = queryBuilder(plan.dialect as KnexDialect);
+  return native(audienceQuery(queryBuilder(plan.dialect as KnexDialect), plan));
+}
+
+/** COUNT(*) after the first `ruleCount` rules: one step of the dry-run funnel. */
+export function renderCount(plan: Plan, ruleCount: number): SqlQuery {
+  return native(countQuery(queryBuilder(plan.dialect as KnexDialect), plan, ruleCount));
+}
+
+/** The lead query as a builder of `k`; the HiveQL renderer compiles it with its own literals. */
+export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
   const { audience, lead } = plan.job;
   const qb = k(`${audience.table} as ${AUDIENCE}`);
   const columns: (string | Knex.Raw)[] = [`${AUDIENCE}.${audience.key}`];
@@ -23,24 +32,23 @@ export function renderQuery(plan: Plan): SqlQuery {
   for (const rule of rulesFor(plan)) rule.apply(qb, k, plan);
   applyOrder(qb, k, plan);
   if (plan.pushLimit) qb.limit(lead.limit!);
-  return native(qb);
+  return qb;
 }
 
-/** COUNT(*) after the first `ruleCount` rules: one step of the dry-run funnel. */
-export function renderCount(plan: Plan, ruleCount: number): SqlQuery {
-  const k = queryBuilder(plan.dialect as KnexDialect);
+export function countQuery(k: Knex, plan: Plan, ruleCount: number): Knex.QueryBuilder {
   const qb = k(`${plan.job.audience.table} as ${AUDIENCE}`).count({ n: '*' });
   for (const rule of rulesFor(plan).slice(0, ruleCount)) rule.apply(qb, k, plan);
-  return native(qb);
+  return qb;
 }
 
-// NULLs sort last in every dialect (MySQL has no NULLS LAST: an IS NULL key first does it),
+// NULLs sort last in every dialect (MySQL has no NULLS LAST: an IS NULL key first does it;
+// HiveQL gets the same form, which Hive reads and the MariaDB behind its test server too),
 // and the person key breaks ties so that `limit` picks the same people on every engine.
 function applyOrder(qb: Knex.QueryBuilder, _k: Knex, plan: Plan): void {
   const order = Object.entries(plan.job.lead.order_by ?? {});
   for (const [column, direction] of order) {
     const col = `${AUDIENCE}.${column}`;
-    if (plan.dialect === 'mysql') qb.orderByRaw(`?? IS NULL, ?? ${direction}`, [col, col]);
+    if (plan.dialect === 'mysql' || plan.dialect === 'hive') qb.orderByRaw(`?? IS NULL, ?? ${direction}`, [col, col]);
     else qb.orderByRaw(`?? ${direction} NULLS LAST`, [col]);
   }
   if (order.length > 0 || plan.job.lead.limit !== undefined) qb.orderBy(`${AUDIENCE}.${plan.job.audience.key}`, 'asc');

@@ -5,13 +5,19 @@
 // A qualifies when: name matches; tA in [at - within, at); event and item conditions hold;
 // not_followed_by: tA + W <= at and no B with tB in (tA, tA + W];
 // followed_by: a chain of steps exists, each in (previous, previous + W] and before at.
-// Nested EXISTS make the chain search exhaustive (not greedy).
+// Nested EXISTS make the chain search exhaustive (not greedy): every candidate for step 1 is
+// tried with every candidate for step 2, so an early step event that breaks the chain cannot
+// hide a later one that completes it.
+//
+// Indexes that make this fast: (event_name, event_time) finds the As of the window;
+// (person key, event_name, event_time) turns each NOT EXISTS / EXISTS into one range probe.
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { naiveMinus } from '../plan/time.ts';
 import { applyPartition } from './partition.ts';
-import { plusSeconds } from './time-arithmetic.ts';
+import { naiveTime, plusSeconds } from './time-arithmetic.ts';
 import { applyWhere } from './where.ts';
+import type { ColumnCondition } from '../spec/where-schema.ts';
 
 export const LATEST_TRIGGER = 'lt';
 const PERSON = 'person_key';
@@ -19,25 +25,38 @@ const RANK = 'trigger_rank';
 
 const fieldAlias = (column: string) => `tf_${column}`;
 
+interface Step {
+  event: string;
+  within: number;
+  where: ColumnCondition[];
+}
+
 export function selectTriggerField(_k: Knex, _plan: Plan, column: string): string {
   return `${LATEST_TRIGGER}.${fieldAlias(column)}`;
+}
+
+/** The columns of A that lead.fields asks for as trigger.X, each once. */
+function triggerColumns(plan: Plan): string[] {
+  const columns = plan.job.lead.fields.filter((f) => f.column.startsWith('trigger.')).map((f) => f.column.slice('trigger.'.length));
+  return [...new Set(columns)];
 }
 
 /** Inner join of the audience to each person's latest qualifying trigger event. */
 export function applyTrigger(qb: Knex.QueryBuilder, k: Knex, plan: Plan, audienceKey: string): void {
   const t = plan.job.trigger!;
   const key = t.key ?? plan.job.audience.key;
-  const fields = plan.job.lead.fields.filter((f) => f.column.startsWith('trigger.')).map((f) => f.column.slice('trigger.'.length));
-  const ranked = [...new Set(fields)];
-  const orderBy = [`e.${t.time} DESC`, ...ranked.map((c) => `e.${c} DESC`)];
+  const columns = triggerColumns(plan);
+  // Newest first; equal times are broken by the selected values so that every engine picks
+  // the same A. PostgreSQL and Oracle sort NULLs first in DESC, MySQL and SQLite last.
+  const order = [t.time, ...columns.filter((c) => c !== t.time)];
+  const nullsLast = plan.dialect === 'postgres' || plan.dialect === 'oracle' ? ' NULLS LAST' : '';
   const qualifying = k
     .select([
       `e.${key} as ${PERSON}`,
-      ...ranked.map((c) => `e.${c} as ${fieldAlias(c)}`),
-      k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${orderBy.map(() => '?? DESC').join(', ')}) as ??`, [
+      ...columns.map((c) => `e.${c} as ${fieldAlias(c)}`),
+      k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${order.map(() => `?? DESC${nullsLast}`).join(', ')}) as ??`, [
         `e.${key}`,
-        `e.${t.time}`,
-        ...ranked.map((c) => `e.${c}`),
+        ...order.map((c) => `e.${c}`),
         RANK,
       ]),
     ])
@@ -53,8 +72,10 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
   const t = plan.job.trigger!;
   const window = plan.triggerWindow!;
   const at = plan.at.local;
+  const time = (local: string) => naiveTime(k, plan.dialect, local);
+  // Every event the trigger reads lies in [window.from, at]: B ends at tA + W <= at.
   const partitionWindow = { from: window.from, to: at };
-  qb.where(`${e}.${t.name}`, t.event).where(`${e}.${t.time}`, '>=', window.from).where(`${e}.${t.time}`, '<', at);
+  qb.where(`${e}.${t.name}`, t.event).where(`${e}.${t.time}`, '>=', time(window.from)).where(`${e}.${t.time}`, '<', time(at));
   applyPartition(qb, e, t.partition, partitionWindow);
   applyWhere(qb, e, t.where);
   if (t.item) {
@@ -62,7 +83,8 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
     qb.join(`${item.table} as i`, `i.${item.key}`, `${e}.${item.event_key ?? item.key}`);
     applyWhere(qb, 'i', item.where);
   }
-  const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: { event: string; within: number; where: typeof t.where }) => {
+  // An event of the same person, strictly after `previous` and at most step.within after it.
+  const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: Step) => {
     sub.select(k.raw('1')).from(`${t.table} as ${alias}`)
       .whereRaw('?? = ??', [`${alias}.${key}`, `${e}.${key}`])
       .where(`${alias}.${t.name}`, step.event)
@@ -73,17 +95,20 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
   };
   if (t.not_followed_by) {
     const b = t.not_followed_by;
-    // Until the wait is over the person may still convert: not a lead yet.
-    qb.where(`${e}.${t.time}`, '<=', naiveMinus(at, b.within));
+    // Until the wait is over the person may still convert: not a lead yet. Once it is over
+    // (tA + W <= at) every B that could block A lies at or before `at`, so A's verdict is
+    // final and a later run gives the same answer for it.
+    qb.where(`${e}.${t.time}`, '<=', time(naiveMinus(at, b.within)));
     qb.whereNotExists((sub) => later(sub, 'b', e, b));
   }
   if (t.followed_by) {
+    const steps = t.followed_by;
     const chain = (parent: Knex.QueryBuilder, index: number, previous: string) => {
       const alias = `s${index + 1}`;
       parent.whereExists((sub) => {
-        later(sub, alias, previous, t.followed_by![index]);
-        sub.where(`${alias}.${t.time}`, '<', at);
-        if (index + 1 < t.followed_by!.length) chain(sub, index + 1, alias);
+        later(sub, alias, previous, steps[index]);
+        sub.where(`${alias}.${t.time}`, '<', time(at));
+        if (index + 1 < steps.length) chain(sub, index + 1, alias);
       });
     };
     chain(qb, 0, e);

@@ -1,0 +1,201 @@
+// Benchmark: crm-leads' trigger query over 10 million events on MariaDB.
+//
+// Builds `crm_leads_bench_trigger` once (reused while its marker row says it is complete):
+// 1M users, 10k items and 10M events made by INSERT ... SELECT from the SEQUENCE engine, in
+// sessions of 4 events (a view, then maybe a cart, a checkout, a payment, minutes apart, not
+// always in order) spread over the 30 days before AT. Then it compiles two jobs with crm-leads
+// itself (load -> plan -> render, exactly what `run` executes) and times them under four index
+// sets: none, (event_name, event_time), (user_id, event_name, event_time), and both.
+//
+//   npm run bench -- trigger        (through bench/run.ts)
+//   npx tsx bench/trigger.ts        (alone)
+// Server from MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD (default root@127.0.0.1:3306).
+// BENCH_TRIGGER_TIMEOUT_S caps each query (default 60): without indexes the NOT EXISTS probes
+// scan the table once per trigger event and would otherwise run for hours.
+import { pathToFileURL } from 'node:url';
+import mysql from 'mysql2/promise';
+import { planJob } from '../src/plan/plan.ts';
+import { resolveRunTime } from '../src/plan/time.ts';
+import { renderQuery } from '../src/sql/render-query.ts';
+import { loadJob } from '../src/spec/load-job.ts';
+
+const DATABASE = 'crm_leads_bench_trigger';
+const EVENTS = 10_000_000;
+const USERS = 1_000_000;
+const ITEMS = 10_000;
+const CHUNK = 1_000_000;
+const AT = '2026-11-23T09:00:00';
+const AT_SQL = '2026-11-23 09:00:00';
+const TIMEOUT_S = Number(process.env.BENCH_TRIGGER_TIMEOUT_S ?? 60);
+
+const INDEXES = {
+  name_time: '(event_name, event_time)',
+  user_name_time: '(user_id, event_name, event_time)',
+} as const;
+type IndexName = keyof typeof INDEXES;
+
+const HEADER = `name: bench\nsource: bench\ntimezone: Asia/Shanghai\naudience: { table: dim_user, where: { value_tier: [high, top] } }\n`;
+const SCENARIOS = {
+  'fridge not_followed_by': `${HEADER}trigger:
+  table: events
+  event: view_item
+  within: 24h
+  where: { duration_s: { gte: 60 }, channel: [app, douyin] }
+  item: { table: dim_item, key: item_id, where: { brand: 西门子, category: fridge, price: { gt: 5000 } } }
+  not_followed_by: { event: pay_order, within: 30m }
+lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
+`,
+  'cart followed_by (2 steps)': `${HEADER}trigger:
+  table: events
+  event: view_item
+  within: 24h
+  followed_by:
+    - { event: add_cart, within: 1h }
+    - { event: checkout, within: 1h, where: { amount: { gt: 0 } } }
+lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
+`,
+};
+
+const server = {
+  host: process.env.MYSQL_HOST ?? '127.0.0.1',
+  port: Number(process.env.MYSQL_PORT ?? 3306),
+  user: process.env.MYSQL_USER ?? 'root',
+  password: process.env.MYSQL_PASSWORD ?? '',
+};
+
+type Conn = mysql.Connection;
+
+const seconds = (from: number) => (performance.now() - from) / 1000;
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+async function isBuilt(conn: Conn): Promise<boolean> {
+  const [rows] = await conn.query(
+    "select 1 from information_schema.tables where table_schema = ? and table_name = 'bench_meta'", [DATABASE]);
+  if ((rows as unknown[]).length === 0) return false;
+  const [marker] = await conn.query("select v from bench_meta where k = 'events'");
+  return Number((marker as { v: string }[])[0]?.v) === EVENTS;
+}
+
+// Deterministic pseudo-randomness from CRC32 of the sequence number, so every build is the same.
+async function build(conn: Conn): Promise<void> {
+  const started = performance.now();
+  await conn.query(`drop table if exists bench_meta, events, dim_item, dim_user`);
+  await conn.query(`create table dim_user (user_id bigint primary key, name varchar(32), phone varchar(16), value_tier varchar(8), income int) engine=InnoDB`);
+  await conn.query(`create table dim_item (item_id int primary key, item_name varchar(64), brand varchar(16), category varchar(16), price decimal(10,2)) engine=InnoDB`);
+  await conn.query(`create table events (id bigint primary key, user_id bigint not null, event_name varchar(32) not null, event_time datetime not null,
+    item_id int, duration_s int, channel varchar(16), amount decimal(14,2)) engine=InnoDB`);
+  await conn.query(`insert into dim_user select seq, concat('user ', seq), concat('138', lpad(seq, 8, '0')),
+    elt(crc32(seq) % 4 + 1, 'low', 'mid', 'high', 'top'), 3000 + crc32(seq) % 60000 from seq_1_to_${USERS}`);
+  await conn.query(`insert into dim_item select seq, concat('item ', seq), elt((seq div 6) % 6 + 1, '西门子', '海尔', '美的', '格力', '小米', '松下'),
+    elt(seq % 6 + 1, 'fridge', 'washer', 'tv', 'kitchen', 'hotel', 'phone'),
+    if(seq % 6 = 0, 1999 + crc32(seq) % 14000, 99 + crc32(seq) % 8900) from seq_1_to_${ITEMS}`);
+  // Session s = (seq - 1) div 4 of one user on one item starting at t0; step k = (seq - 1) % 4.
+  for (let low = 1; low <= EVENTS; low += CHUNK) {
+    const high = Math.min(EVENTS, low + CHUNK - 1);
+    await conn.query(`insert into events
+      select seq, h % ${USERS} + 1, name,
+        timestamp(?) - interval (h div 7) % (30 * 86400) second + interval k * 600 + if(k = 0, 0, h2 % 1200) second,
+        (h div 13) % ${ITEMS} + 1,
+        if(name = 'view_item', h2 % 300, null),
+        elt(h2 % 4 + 1, 'app', 'douyin', 'wechat', 'web'),
+        if(name in ('pay_order', 'checkout'), h2 % 10000, null)
+      from (select seq, k, h, h2,
+              case k when 0 then 'view_item'
+                     when 1 then if(h2 % 10 < 6, 'add_cart', 'view_item')
+                     when 2 then case when h2 % 10 < 3 then 'pay_order' when h2 % 10 < 5 then 'checkout' else 'view_item' end
+                     else case when h2 % 10 < 3 then 'checkout' when h2 % 10 < 5 then 'pay_order' else 'view_item' end end as name
+            from (select seq, (seq - 1) % 4 as k, crc32((seq - 1) div 4) as h, crc32(seq) as h2 from seq_${low}_to_${high}) s) e`, [AT_SQL]);
+    log(`  events ${high.toLocaleString('en')} (${seconds(started).toFixed(0)} s)`);
+  }
+  await conn.query(`analyze table dim_user, dim_item, events`);
+  await conn.query(`create table bench_meta (k varchar(16) primary key, v varchar(32))`);
+  await conn.query(`insert into bench_meta values ('events', ?)`, [String(EVENTS)]);
+  log(`built ${DATABASE}: ${USERS.toLocaleString('en')} users, ${ITEMS.toLocaleString('en')} items, ${EVENTS.toLocaleString('en')} events in ${seconds(started).toFixed(0)} s`);
+}
+
+async function existingIndexes(conn: Conn): Promise<Set<string>> {
+  const [rows] = await conn.query(`select distinct index_name as name from information_schema.statistics where table_schema = ? and table_name = 'events'`, [DATABASE]);
+  return new Set((rows as { name: string }[]).map((r) => r.name));
+}
+
+async function setIndexes(conn: Conn, wanted: IndexName[]): Promise<void> {
+  const have = await existingIndexes(conn);
+  for (const name of Object.keys(INDEXES) as IndexName[]) {
+    const started = performance.now();
+    if (wanted.includes(name) && !have.has(name)) {
+      await conn.query(`alter table events add index ${name} ${INDEXES[name]}`);
+      log(`  built index ${name} ${INDEXES[name]} in ${seconds(started).toFixed(0)} s`);
+    } else if (!wanted.includes(name) && have.has(name)) {
+      await conn.query(`alter table events drop index ${name}`);
+    }
+  }
+}
+
+function compile(jobText: string): { sql: string; values: unknown[] } {
+  const job = loadJob('bench.yaml', undefined, {}, jobText);
+  const { sql, bindings } = renderQuery(planJob(job, resolveRunTime(AT, job.timezone), 'mysql'));
+  return { sql, values: bindings };
+}
+
+/** Runs the query to the last row; the time until then, or undefined when it hit the cap. */
+async function timeQuery(conn: Conn, query: { sql: string; values: unknown[] }): Promise<{ s?: number; rows: number }> {
+  const started = performance.now();
+  try {
+    const [rows] = await conn.query({ sql: query.sql, values: query.values, rowsAsArray: true });
+    return { s: seconds(started), rows: (rows as unknown[]).length };
+  } catch (err) {
+    if (/max_statement_time|interrupted|1969/i.test(String((err as Error).message))) return { rows: 0 };
+    throw err;
+  }
+}
+
+async function explain(conn: Conn, query: { sql: string; values: unknown[] }): Promise<string[]> {
+  const [rows] = await conn.query({ sql: `explain ${query.sql}`, values: query.values });
+  return (rows as Record<string, unknown>[]).map((r) =>
+    `    ${String(r.id).padEnd(2)} ${String(r.select_type).padEnd(18)} ${String(r.table).padEnd(12)} ${String(r.type).padEnd(7)} ${String(r.key ?? '-').padEnd(15)} rows=${String(r.rows).padEnd(9)} ${r.Extra ?? ''}`);
+}
+
+export async function run(): Promise<void> {
+  const admin = await mysql.createConnection(server);
+  await admin.query(`create database if not exists ${DATABASE} character set utf8mb4 collate utf8mb4_bin`);
+  await admin.end();
+  const conn = await mysql.createConnection({ ...server, database: DATABASE, dateStrings: true, charset: 'utf8mb4' });
+  try {
+    const [[version]] = (await conn.query('select version() as v, @@innodb_buffer_pool_size as pool')) as unknown as [{ v: string; pool: string }[]];
+    log(`MariaDB ${version.v}, innodb_buffer_pool_size ${Math.round(Number(version.pool) / 2 ** 20)} MiB`);
+    if (await isBuilt(conn)) log(`reusing ${DATABASE} (${EVENTS.toLocaleString('en')} events)`);
+    else await build(conn);
+    await conn.query(`set session max_statement_time = ${TIMEOUT_S}`);
+    const queries = Object.entries(SCENARIOS).map(([name, text]) => ({ name, query: compile(text) }));
+    // Index sets in an order that builds each index once per variant change; ends on both.
+    const variants: { label: string; indexes: IndexName[] }[] = [
+      { label: 'no secondary index', indexes: [] },
+      { label: '(event_name, event_time) only', indexes: ['name_time'] },
+      { label: '(user_id, event_name, event_time) only', indexes: ['user_name_time'] },
+      { label: 'both (recommended)', indexes: ['name_time', 'user_name_time'] },
+    ];
+    const table: string[] = [];
+    for (const variant of variants) {
+      log(`\nindexes: ${variant.label}`);
+      await setIndexes(conn, variant.indexes);
+      for (const { name, query } of queries) {
+        const first = await timeQuery(conn, query);
+        const second = first.s === undefined ? first : await timeQuery(conn, query);
+        const show = (t: { s?: number }) => (t.s === undefined ? `> ${TIMEOUT_S} s (stopped)` : `${t.s.toFixed(2)} s`);
+        log(`  ${name}: ${show(first)} first, ${show(second)} again; ${first.s === undefined ? '?' : first.rows} leads`);
+        table.push(`| ${variant.label} | ${name} | ${show(first)} | ${show(second)} | ${first.s === undefined ? '?' : first.rows} |`);
+        log((await explain(conn, query)).join('\n'));
+      }
+    }
+    log(`\n| indexes on events | scenario | first run | second run | leads |\n|---|---|---|---|---|\n${table.join('\n')}`);
+  } finally {
+    await conn.end();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  run().catch((err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
+  });
+}

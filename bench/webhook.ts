@@ -1,0 +1,89 @@
+// Webhook delivery benchmark: 200,000 leads to a loopback node:http receiver that acknowledges
+// at once, batches of 500, concurrency 4, through the real webhook destination (payload, HMAC
+// signature, Idempotency-Key, undici keep-alive). A second pass adds what a real run adds: every
+// acknowledged lead recorded in an SQLite run ledger. Reports leads/s and peak RSS.
+// Goal: >= 100,000 leads/s and RSS < 150 MB.  `npm run bench -- webhook` or `npx tsx bench/webhook.ts`.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Lead } from '../src/destinations/destination.ts';
+import { webhookDestination } from '../src/destinations/webhook.ts';
+import { resolveRunTime } from '../src/plan/time.ts';
+import { recordDeliveries } from '../src/state/deliveries.ts';
+import { openStateStore, type StateStore } from '../src/state/state-store.ts';
+
+const LEADS = 200_000;
+const BATCH = 500;
+// What the pipeline hands over per warehouse batch.
+const UPSTREAM_BATCH = 1000;
+const FIELDS = ['user_id', 'name', 'phone', 'city', 'income'];
+
+export async function run(): Promise<void> {
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/leads`;
+  const dir = mkdtempSync(join(tmpdir(), 'crm-leads-bench-webhook-'));
+  try {
+    await pass('webhook', url);
+    const store = await openStateStore(join(dir, 'state.db'));
+    try {
+      await pass('webhook + SQLite ledger', url, store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pass(label: string, url: string, store?: StateStore): Promise<void> {
+  global.gc?.();
+  const rssBefore = process.memoryUsage.rss();
+  let peak = rssBefore;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 10);
+  const at = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
+  const runId = `bench-${label.length}`;
+  const destination = webhookDestination({ type: 'webhook', url, secret: 'bench-secret', headers: {}, batch_size: BATCH, concurrency: 4, timeout: 30, max_retries: 6 });
+  await destination.open({ job: 'bench', runId, at, fields: FIELDS, channel: 'outbound_call' });
+  let delivered = 0;
+  const record = async (leads: Lead[]) => {
+    delivered += leads.length;
+    if (store) await recordDeliveries(store, { job: 'bench', atMs: at.epochMs, runId, destination: `webhook:${url}`, channel: 'outbound_call' }, leads.map((l) => l.key));
+  };
+  const started = performance.now();
+  for (let i = 0; i < LEADS; i += UPSTREAM_BATCH) {
+    const result = await destination.write(makeLeads(i, Math.min(UPSTREAM_BATCH, LEADS - i)));
+    await record(result.delivered);
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }
+  await record((await destination.flush!()).delivered);
+  const seconds = (performance.now() - started) / 1000;
+  await destination.close('ok');
+  clearInterval(sampler);
+  if (delivered !== LEADS) throw new Error(`bench: ${delivered} of ${LEADS} leads acknowledged`);
+  const rate = Math.round(LEADS / seconds);
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+  process.stdout.write(
+    `${label}: ${LEADS.toLocaleString('en')} leads in ${seconds.toFixed(2)}s = ${rate.toLocaleString('en')} leads/s (goal >= 100,000) ` +
+      `| peak RSS ${mb(peak)} MB (goal < 150 MB; ${mb(rssBefore)} MB before the pass)\n`,
+  );
+}
+
+// Like warehouse rows: a numeric id, text, a phone number, a city and an integer.
+function makeLeads(from: number, count: number): Lead[] {
+  const leads: Lead[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const id = from + i + 1;
+    leads[i] = { key: String(id), values: [id, `用户${id}`, `138${String(id).padStart(8, '0')}`, '上海', 10000 + (id % 5000)] };
+  }
+  return leads;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,141 @@
+// The destinations of one run, joined to the ledger: each destination gets the leads that
+// earlier runs of the same (job, at) did not already deliver to it, and every lead it
+// acknowledges is recorded as delivered right away (CSV leads once the file is complete), so a
+// crash loses at most the acknowledgements in flight.
+import { createHash } from 'node:crypto';
+import { DestinationStoppedError, type Destination, type DestinationContext, type DestinationSummary, type Lead, type WriteResult } from '../destinations/destination.ts';
+import { confirmPending, deliveredByEarlierRuns, discardPending, recordDeliveries, recordFailures } from '../state/deliveries.ts';
+import type { StateStore } from '../state/state-store.ts';
+
+export interface OutputSummary extends DestinationSummary {
+  /** Leads this destination already had from an earlier run with the same --at (resumed run). */
+  already_delivered: number;
+}
+
+export interface LedgerBinding {
+  store: StateStore;
+  atMs: number;
+}
+
+interface Tracked {
+  destination: Destination;
+  id: string;
+  /** Keys delivered here by earlier runs of this (job, at): not sent again. */
+  skip?: Set<string>;
+  already: number;
+  /** Acknowledged (and recorded) by this run; for a CSV, written to the file. */
+  delivered: number;
+  failed: number;
+}
+
+/** The destination's identity in the ledger: its type and printable target, at most 255 characters. */
+export function destinationId(d: Destination): string {
+  const id = `${d.type}:${d.target}`;
+  if (id.length <= 255) return id;
+  return `${id.slice(0, 230)}~${createHash('sha256').update(id).digest('hex').slice(0, 24)}`;
+}
+
+export class TrackedDestinations {
+  private tracked: Tracked[] = [];
+  private ctx!: DestinationContext;
+
+  constructor(private readonly destinations: Destination[], private readonly ledger?: LedgerBinding) {}
+
+  /** Leads that a destination refused or never acknowledged, over every destination. */
+  get notDelivered(): number {
+    return this.tracked.reduce((n, t) => n + t.failed, 0);
+  }
+
+  async open(ctx: DestinationContext): Promise<void> {
+    this.ctx = ctx;
+    for (const destination of this.destinations) {
+      await destination.open(ctx);
+      this.tracked.push({ destination, id: destinationId(destination), already: 0, delivered: 0, failed: 0 });
+    }
+    if (!this.ledger) return;
+    // A CSV is rewritten whole on a re-run (it replaces the previous file), so it is not resumed.
+    const resumable = this.tracked.filter((t) => !t.destination.deliversOnClose);
+    const earlier = await deliveredByEarlierRuns(this.ledger.store, ctx.job, this.ledger.atMs, resumable.map((t) => t.id));
+    for (const t of resumable) {
+      const keys = earlier.get(t.id);
+      if (keys && keys.size > 0) t.skip = keys;
+    }
+  }
+
+  async write(batch: Lead[]): Promise<void> {
+    await settleAll(this.tracked.map(async (t) => {
+      const leads = t.skip ? batch.filter((lead) => !t.skip!.has(lead.key)) : batch;
+      t.already += batch.length - leads.length;
+      await this.record(t, await this.collect(t, () => t.destination.write(leads)));
+    }));
+  }
+
+  /** Every destination flushed and closed; CSV leads confirmed. Throws (after abort) if one fails. */
+  async finish(): Promise<OutputSummary[]> {
+    try {
+      await settleAll(this.tracked.map(async (t) => {
+        if (t.destination.flush) await this.record(t, await this.collect(t, () => t.destination.flush!()));
+      }));
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
+    const outputs: OutputSummary[] = [];
+    for (const t of this.tracked) {
+      const summary = await t.destination.close('ok');
+      if (t.destination.deliversOnClose && this.ledger) await confirmPending(this.ledger.store, this.ctx.runId, t.id);
+      outputs.push({ ...summary, already_delivered: t.already });
+    }
+    return outputs;
+  }
+
+  /** The run failed: record what was acknowledged so far, then close every destination as failed. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.tracked.map(async (t) => {
+      // An empty write hands over acknowledgements that arrived since the last one.
+      if (!t.destination.deliversOnClose) {
+        try {
+          await this.record(t, await this.collect(t, () => t.destination.write([])));
+        } catch {
+          /* the run already failed; its first error is the one reported */
+        }
+      }
+      await t.destination.close('failed');
+      if (t.destination.deliversOnClose && this.ledger) await discardPending(this.ledger.store, this.ctx.runId, t.id);
+    }));
+    // Destinations that were never opened still release what they hold.
+    const opened = new Set(this.tracked.map((t) => t.destination));
+    await Promise.allSettled(this.destinations.filter((d) => !opened.has(d)).map((d) => d.close('failed')));
+  }
+
+  /** What a run that failed midway did, for its ledger record. */
+  outputsSoFar(): OutputSummary[] {
+    return this.tracked.map((t) => ({ type: t.destination.type, target: t.destination.target, delivered: t.delivered, failed: t.failed, already_delivered: t.already }));
+  }
+
+  // A destination that stops the run hands over what it delivered first: that is recorded too.
+  private async collect(t: Tracked, call: () => Promise<WriteResult>): Promise<WriteResult> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof DestinationStoppedError) await this.record(t, err.results);
+      throw err;
+    }
+  }
+
+  private async record(t: Tracked, result: WriteResult): Promise<void> {
+    t.delivered += result.delivered.length;
+    t.failed += result.failed.length;
+    if (!this.ledger) return;
+    const ctx = { job: this.ctx.job, atMs: this.ledger.atMs, runId: this.ctx.runId, destination: t.id, channel: this.ctx.channel };
+    await recordDeliveries(this.ledger.store, ctx, result.delivered.map((l) => l.key), { pending: t.destination.deliversOnClose });
+    await recordFailures(this.ledger.store, this.ctx.runId, t.id, result.failed.map((f) => ({ key: f.lead.key, error: f.error })));
+  }
+}
+
+/** Like Promise.all, but waits for every promise before throwing the first error. */
+async function settleAll(promises: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}

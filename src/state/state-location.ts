@@ -1,0 +1,94 @@
+// Where the run ledger lives: --state, else $CRM_LEADS_STATE, else .crm-leads/state.db in the
+// current directory. A path (or sqlite:PATH) is one SQLite file for one machine; a mysql://,
+// mariadb:// or postgres:// URL is a ledger that many workers share.
+import { resolve } from 'node:path';
+import type { Knex } from 'knex';
+import { SpecError } from '../errors.ts';
+import { registerSecret } from '../secrets.ts';
+
+export type StateDialect = 'sqlite' | 'mysql' | 'postgres';
+
+export interface StateLocation {
+  dialect: StateDialect;
+  /** Safe to print: credentials removed. */
+  display: string;
+  /** For SQLite: the absolute file path. */
+  file?: string;
+  knexConfig: Knex.Config;
+}
+
+export const DEFAULT_STATE_PATH = '.crm-leads/state.db';
+
+export function resolveStateLocation(explicit: string | undefined, env = process.env, cwd = process.cwd()): StateLocation {
+  const text = (explicit ?? env.CRM_LEADS_STATE ?? '').trim() || DEFAULT_STATE_PATH;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  // A server URL may carry a password: registered so that no printed line shows it.
+  if (scheme && scheme !== 'sqlite' && scheme !== 'file') registerSecret(text);
+  if (scheme === 'mysql' || scheme === 'mariadb') {
+    const url = parseUrl(text);
+    return {
+      dialect: 'mysql',
+      display: displayUrl(url),
+      knexConfig: {
+        client: 'mysql2',
+        connection: {
+          host: url.hostname || '127.0.0.1', port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
+          database: url.pathname.replace(/^\//, '') || undefined, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: false, connectTimeout: 10000,
+        },
+        pool: { min: 0, max: 2 },
+      },
+    };
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    const url = parseUrl(text);
+    return { dialect: 'postgres', display: displayUrl(url), knexConfig: { client: 'pg', connection: { connectionString: text, connectionTimeoutMillis: 10000 }, pool: { min: 0, max: 2 } } };
+  }
+  // Windows drive letters look like a scheme (C:\...): only sqlite: and file: are stripped.
+  let path = text;
+  if (scheme === 'sqlite' || scheme === 'file') path = text.replace(/^(sqlite|file):(\/\/)?/i, '');
+  else if (scheme && scheme.length > 1) throw stateError(`"${text}" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
+  const file = resolve(cwd, path);
+  return {
+    dialect: 'sqlite',
+    display: file,
+    file,
+    knexConfig: {
+      client: 'better-sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+      // One connection: SQLite serialises writers anyway; other processes wait (busy_timeout).
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) => {
+          try {
+            conn.pragma('busy_timeout = 10000');
+            conn.pragma('journal_mode = WAL');
+            conn.pragma('synchronous = NORMAL');
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    },
+  };
+}
+
+function parseUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw stateError(`"${text}" is not a valid URL`);
+  }
+}
+
+function displayUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password) copy.password = '***';
+  return copy.href;
+}
+
+function stateError(message: string): SpecError {
+  return new SpecError([{ file: '--state', message }]);
+}

@@ -1,0 +1,49 @@
+// Opens the run ledger (SQLite file, MySQL or PostgreSQL through knex) and migrates its schema.
+// Runs, deliveries and locks are small modules that take this store.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { RunError } from '../errors.ts';
+import { migrate } from './schema.ts';
+import { resolveStateLocation, type StateDialect, type StateLocation } from './state-location.ts';
+
+export interface StateStore {
+  readonly dialect: StateDialect;
+  /** Where the ledger is, safe to print. */
+  readonly display: string;
+  readonly knex: Knex;
+  close(): Promise<void>;
+}
+
+/** `state` is --state (else $CRM_LEADS_STATE, else the default SQLite file). */
+export async function openStateStore(state?: string | StateLocation): Promise<StateStore> {
+  const location = typeof state === 'object' ? state : resolveStateLocation(state);
+  if (location.file) {
+    try {
+      mkdirSync(dirname(location.file), { recursive: true });
+    } catch (err) {
+      throw new RunError(`state ${location.display}: cannot create its folder: ${(err as Error).message}`);
+    }
+  }
+  const knex = knexFactory(location.knexConfig);
+  try {
+    await migrate(knex, location.dialect);
+  } catch (err) {
+    await knex.destroy().catch(() => {});
+    throw new RunError(`state ${location.display}: ${firstLine(err)}`, { cause: err });
+  }
+  return { dialect: location.dialect, display: location.display, knex, close: () => knex.destroy() };
+}
+
+/** A ledger to read from if one exists: a dry run or `runs` never creates an SQLite file. */
+export async function openExistingStateStore(state?: string): Promise<StateStore | undefined> {
+  const location = resolveStateLocation(state);
+  if (location.file && !existsSync(location.file)) return undefined;
+  return openStateStore(location);
+}
+
+export function firstLine(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  const message = (e?.message ?? String(err)).split('\n')[0];
+  return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
+}
