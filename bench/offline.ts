@@ -13,7 +13,7 @@
 //   npx tsx bench/offline.ts        (alone)
 // Server from MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD (default root@127.0.0.1:3306).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -173,6 +173,35 @@ function measureKeySet(): { stringMb: number; numberMb: number } {
   return JSON.parse(r.stdout);
 }
 
+// --- where crm-leads' time goes ------------------------------------------------------------------
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+}
+
+// Self time of one --cpu-prof run, summed by area, so a missed goal names its cause.
+const AREAS: [string, RegExp][] = [
+  ['run ledger (src/state, better-sqlite3)', /\/src\/state\/|better-sqlite3|tracked-destinations/],
+  ['mysql2 driver', /mysql2/],
+  ['CSV writing', /\/src\/destinations\/|node:buffer|node:fs|internal\/fs/],
+  ['stream loop and filters', /\/src\/(run|warehouses)\//],
+  ['waiting for the server', /^\(idle\)$/],
+  ['garbage collection', /^\(garbage collector\)$/],
+];
+
+function profileAreas(file: string): { area: string; ms: number }[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const frame = nodes.get(id)!.callFrame;
+    const area = AREAS.find(([, pattern]) => pattern.test(frame.url) || pattern.test(frame.functionName))?.[0] ?? 'start-up and the rest';
+    totals.set(area, (totals.get(area) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...totals].map(([area, ms]) => ({ area, ms })).sort((a, b) => b.ms - a.ms);
+}
+
 // --- the run ---------------------------------------------------------------------------------------
 
 const JOB = (name: string, limit?: number) => `name: ${name}
@@ -198,6 +227,9 @@ export async function run(): Promise<void> {
     writeFileSync(join(dir, 'all.yaml'), JOB('bench-offline'));
     writeFileSync(join(dir, 'first100k.yaml'), JOB('bench-offline-100k', 100_000));
     const cli = (...args: string[]) => [BIN, ...args, '--at', AT, '--connections', 'connections.yaml'];
+    // Every run starts from an empty run ledger (.crm-leads/ in the cwd), as a day's first run
+    // would: with the previous run's rows in place its inserts would be ignored duplicates.
+    const freshLedger = () => rmSync(join(dir, '.crm-leads'), { recursive: true, force: true });
 
     // The exact statement `run` executes, values written in, for the mysql client.
     const compiled = spawnSync(process.execPath, cli('compile', 'all.yaml'), { cwd: dir, encoding: 'utf8' });
@@ -211,6 +243,7 @@ export async function run(): Promise<void> {
     for (let pair = 1; pair <= PAIRS; pair++) {
       const csv = join(dir, 'leads.csv');
       const tsv = join(dir, 'leads.tsv');
+      freshLedger();
       crm.push(await measure(process.execPath, cli('run', 'all.yaml', '--csv', csv), join(dir, 'summary.json'), dir));
       client.push(await measure('mysql', mysqlArgs, tsv, dir));
       const leads = lineCount(csv) - 1;
@@ -220,10 +253,18 @@ export async function run(): Promise<void> {
       rmSync(csv);
       rmSync(tsv);
     }
+    freshLedger();
     const small = await measure(process.execPath, cli('run', 'first100k.yaml', '--csv', join(dir, 'first100k.csv')), join(dir, 'summary.json'), dir);
     const smallLeads = lineCount(join(dir, 'first100k.csv')) - 1;
     if (smallLeads !== 100_000) throw new Error(`expected 100000 leads, got ${smallLeads}`);
     const keySet = measureKeySet();
+    // One more run under the V8 profiler (not timed): where crm-leads' own time goes.
+    const profileDir = join(dir, 'profile');
+    freshLedger();
+    await measure(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...cli('run', 'all.yaml', '--csv', join(dir, 'profiled.csv'))], join(dir, 'summary.json'), dir);
+    const mainProfile = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+    const areas = profileAreas(mainProfile);
+    const profiledMs = areas.reduce((n, a) => n + a.ms, 0);
 
     const ratios = crm.map((c, i) => c.seconds / client[i].seconds);
     const ratio = median(ratios);
@@ -233,6 +274,8 @@ export async function run(): Promise<void> {
     log(`crm-leads median ${median(crm.map((c) => c.seconds)).toFixed(2)} s, mysql --batch median ${median(client.map((c) => c.seconds)).toFixed(2)} s`);
     log(`median time ratio crm-leads / mysql --batch: ${ratio.toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')}) goal <= 1.3: ${ratio <= 1.3 ? 'met' : 'MISSED'}`);
     log(`crm-leads peak RSS: ${small.peakMb.toFixed(0)} MB at 100k leads (${small.seconds.toFixed(2)} s), ${rss900k.toFixed(0)} MB at 900k leads; goal <= 150 MB: ${Math.max(small.peakMb, rss900k) <= 150 ? 'met' : 'MISSED'}`);
+    log(`where crm-leads' main thread spends a 900k run (--cpu-prof, ${(profiledMs / 1000).toFixed(1)} s):`);
+    for (const a of areas) log(`  ${a.area.padEnd(40)} ${(a.ms / 1000).toFixed(2).padStart(6)} s  ${((100 * a.ms) / profiledMs).toFixed(0).padStart(3)}%`);
     log(`cross-connection key Set: ${keySet.stringMb.toFixed(1)} MB per million string keys (Set<string>, as converted-keys.ts builds it); ${keySet.numberMb.toFixed(1)} MB as Set<number>`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

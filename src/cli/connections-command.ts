@@ -73,4 +73,7 @@ export async function checkConnection(name: string, spec: ConnectionSpec): Promi
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 // Driver errors already start with the connection's name; the line above shows it once.
-const oneLine = (err: unknown, name: string) => ((err as Error)?.message ?? String(err)).split('\n')[0].replace(`${name}: `, '');
+function oneLine(err: unknown, name: string): string {
+  const line = ((err as Error)?.message ?? String(err)).split('\n')[0];
+  return line.startsWith(`${name}: `) ? line.slice(name.length + 2) : line;
+}

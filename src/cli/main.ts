@@ -14,7 +14,11 @@ export async function main(argv: string[]): Promise<void> {
     .option('--debug', 'show stack traces on errors')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));
+    .hook('preAction', async (cmd, action) => {
+      setDebug(Boolean(cmd.opts().debug));
+      // --log-format json: every stderr line (results, errors, --debug stacks) is a JSON record.
+      if (action.opts().logFormat === 'json') (await import('./reporter.ts')).routeStderrToJsonLog();
+    });
 
   program
     .command('run')
@@ -60,7 +64,7 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('connections')
-    .description('work with the connections file')
+    .description('`connections check [NAME…]`: connect to each connection, print server version and latency')
     .command('check')
     .description('connect to each connection (or the named ones), run a trivial query, print server version and latency; exit 1 if any fails')
     .argument('[names...]', 'connection names (default: all)')
@@ -89,7 +93,8 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<run_id>', 'the run id (from the run summary or `crm-leads runs`)')
     .option('--json', 'one JSON object on stdout')
     .option(stateOption, stateHelp)
-    .action(async (runId: string, opts) => (await import('./runs-command.ts')).runsShowCommand(runId, opts));
+    // `runs` has --json and --state too: whichever side of `show` they are written on counts.
+    .action(async (runId: string, _opts, cmd: Command) => (await import('./runs-command.ts')).runsShowCommand(runId, cmd.optsWithGlobals()));
 
   try {
     await program.parseAsync(argv);

@@ -9,8 +9,18 @@ export function setDebug(on: boolean): void {
   debug = on;
 }
 
-export function printErr(line: string): void {
-  process.stderr.write(redact(line) + '\n');
+export type LogLevel = 'info' | 'warn' | 'error';
+type LineSink = (line: string, level: LogLevel) => void;
+let sink: LineSink | undefined;
+
+/** With --log-format json, stderr lines become records of the structured log (or back, with undefined). */
+export function routeErrLines(to: LineSink | undefined): void {
+  sink = to;
+}
+
+export function printErr(line: string, level: LogLevel = 'info'): void {
+  if (sink) sink(line, level);
+  else process.stderr.write(redact(line) + '\n');
 }
 
 /** A line of a command's own output (a listing) on stdout. */
@@ -26,14 +36,14 @@ export function printSummary(summary: unknown): void {
 export function handleError(err: unknown): number {
   let code: number = EXIT.failed;
   if (err instanceof SpecError) {
-    for (const issue of err.issues) printErr(`error: ${formatIssue(issue)}`);
+    for (const issue of err.issues) printErr(`error: ${formatIssue(issue)}`, 'error');
     code = EXIT.invalid;
   } else if (err instanceof RunError) {
-    printErr(`error: ${err.message}`);
+    printErr(`error: ${err.message}`, 'error');
   } else {
-    printErr(`error: ${(err as Error)?.message ?? String(err)}`);
+    printErr(`error: ${(err as Error)?.message ?? String(err)}`, 'error');
   }
-  if (debug && err instanceof Error && err.stack) printErr(err.stack);
+  if (debug && err instanceof Error && err.stack) printErr(err.stack, 'error');
   setExit(code);
   return code;
 }

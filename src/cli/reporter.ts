@@ -4,6 +4,7 @@
 import { pino, stdTimeFunctions, type Logger } from 'pino';
 import type { Progress, Reporter } from '../run/reporter.ts';
 import { redact } from '../secrets.ts';
+import { routeErrLines } from './output.ts';
 
 const LOG_EVERY_MS = 10_000;
 const TTY_REFRESH_MS = 200;
@@ -57,6 +58,12 @@ export function cliReporter(format: LogFormat, stream: NodeJS.WritableStream & {
       lastLog.clear();
     },
   };
+}
+
+/** --log-format json: the command's other stderr lines (results, errors) become log records too. */
+export function routeStderrToJsonLog(stream: NodeJS.WritableStream = process.stderr): void {
+  const log = jsonLog(stream);
+  routeErrLines((line, level) => log[level](line.replace(/^(error|warning): /, '')));
 }
 
 type Log = Pick<CliReporter, 'info' | 'warn' | 'error'>;

@@ -39,6 +39,11 @@ export interface Destination {
   readonly target: string;
   /** CSV files commit only at close: their leads count as delivered once the file is complete. */
   readonly deliversOnClose: boolean;
+  /**
+   * Leads per request or transaction. The pipeline hands over at most this many per write(),
+   * so that acknowledgements come back (and reach the ledger) batch by batch.
+   */
+  readonly batchSize?: number;
   open(ctx: DestinationContext): Promise<void>;
   /**
    * Results are reported as they come: a destination with requests in flight (webhook) may

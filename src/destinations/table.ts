@@ -95,6 +95,7 @@ export function tableDestination(spec: TableDestinationSpec, connections: Connec
     type: 'table',
     target,
     deliversOnClose: false,
+    batchSize: spec.batch_size,
     async open(context) {
       ctx = context;
       const connection = connections.byName.get(spec.connection);

@@ -19,7 +19,5 @@ export function signBody(secret: string, timestampSeconds: number, body: Buffer)
 }
 
 export function idempotencyKey(job: string, atIso: string, destination: string, keys: readonly string[]): string {
-  const hash = createHash('sha256').update(`crm-leads\0${job}\0${atIso}\0${destination}\0`);
-  for (const key of keys) hash.update(key).update('\n');
-  return hash.digest('hex').slice(0, 48);
+  return createHash('sha256').update(`crm-leads\0${job}\0${atIso}\0${destination}\0${keys.join('\n')}\n`).digest('hex').slice(0, 48);
 }

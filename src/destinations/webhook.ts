@@ -34,7 +34,9 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
   const giveUpAfter = options.giveUpAfterBatches ?? 3;
   const limiter = rateLimiter(spec.max_requests_per_second);
   const stop = new AbortController();
-  const baseHeaders: Record<string, string> = { ...spec.headers, 'content-type': 'application/json', 'user-agent': USER_AGENT };
+  // Header names are case-insensitive: lower-cased so that a job's Content-Type cannot be sent twice.
+  const jobHeaders = Object.fromEntries(Object.entries(spec.headers).map(([name, value]) => [name.toLowerCase(), value]));
+  const baseHeaders: Record<string, string> = { 'user-agent': USER_AGENT, ...jobHeaders, 'content-type': 'application/json' };
   if (url.username) baseHeaders.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
   const path = `${url.pathname}${url.search}`;
 
@@ -134,6 +136,7 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
     type: 'webhook',
     target,
     deliversOnClose: false,
+    batchSize: spec.batch_size,
     async open(context) {
       ctx = context;
       payload = payloadWriter({ job: context.job, runId: context.runId, channel: context.channel, fields: context.fields });

@@ -15,12 +15,12 @@ export async function loadConvertedKeys(plan: Plan, connections: Connections, re
   if (!c || plan.convertedInWarehouse) return undefined;
   const spec = connections.byName.get(c.source!)!;
   const dialect = dialectOf(spec);
-  if (dialect === 'hive') throw new Error('exclude.converted.source cannot be a Hive connection');
-  const k = queryBuilder(dialect as KnexDialect);
+  // HiveQL is compiled by knex's MySQL compiler with the values written in (src/sql/hive).
+  const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
   const window = plan.convertedWindow!;
   const qb = k(`${c.table} as c`).distinct(`c.${c.key ?? plan.job.audience.key}`).where(`c.${c.time}`, '>=', naiveTime(k, dialect, window.from)).where(`c.${c.time}`, '<', naiveTime(k, dialect, window.to));
   applyWhere(qb, 'c', c.where);
-  const { sql, bindings } = qb.toSQL().toNative();
+  const { sql, bindings } = dialect === 'hive' ? { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] } : qb.toSQL().toNative();
   const warehouse = await openWarehouse(c.source!, spec);
   const keys = new Set<string>();
   try {

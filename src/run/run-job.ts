@@ -74,7 +74,10 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   try {
     warehouse = await openWarehouse(job.source, source);
     const convertedKeys = await loadConvertedKeys(plan, options.connections, options.reporter);
-    const deliveredKeys = ledger ? await loadDeliveredKeys(job, at, ledger.store) : await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store));
+    // A dry run reads an existing ledger only if the job has a cooldown, and never creates one.
+    const deliveredKeys = ledger
+      ? await loadDeliveredKeys(job, at, ledger.store)
+      : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
     const filter = leadFilter({
       fieldCount: plan.header.length,
       requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),

@@ -45,7 +45,10 @@ export async function beginRun(job: Job, at: RunTime, runId: string, options: Le
     if (lock.tookOverFrom) options.reporter.warn(`${job.name}: took over the expired lock of run ${lock.tookOverFrom}`, { job: job.name, event: 'lock_takeover', previous_run: lock.tookOverFrom });
     // Holding the lock, any run of this job (and shard) still marked running has died.
     const abandoned = await markAbandonedRuns(store, job.name, shard);
-    if (abandoned > 0) options.reporter.warn(`${job.name}: ${abandoned} earlier run(s) stopped without finishing; marked interrupted`, { job: job.name, event: 'abandoned_runs', count: abandoned });
+    if (abandoned.length > 0) {
+      const ids = abandoned.map((r) => r.id);
+      options.reporter.warn(`${job.name}: earlier run(s) ${ids.join(', ')} stopped without finishing; marked interrupted`, { job: job.name, event: 'abandoned_runs', runs: ids });
+    }
     await discardAbandonedPending(store, job.name);
     await startRun(store, { id: runId, job: job.name, shard, at: at.iso, atMs: at.epochMs });
   } catch (err) {
@@ -61,8 +64,11 @@ export async function beginRun(job: Job, at: RunTime, runId: string, options: Le
     async close() {
       try {
         await held.release();
+      } catch (err) {
+        // The run itself is recorded; a lock left behind only delays the next run until it expires.
+        options.reporter.warn(`${job.name}: could not release the lock (${(err as Error).message}); it expires by itself`, { job: job.name, event: 'lock_release_failed' });
       } finally {
-        if (ownStore) await store.close();
+        if (ownStore) await store.close().catch(() => {});
       }
     },
   };

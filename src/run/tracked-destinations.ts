@@ -66,7 +66,15 @@ export class TrackedDestinations {
     await settleAll(this.tracked.map(async (t) => {
       const leads = t.skip ? batch.filter((lead) => !t.skip!.has(lead.key)) : batch;
       t.already += batch.length - leads.length;
-      await this.record(t, await this.collect(t, () => t.destination.write(leads)));
+      // One destination batch at a time: each write returns the acknowledgements that arrived
+      // meanwhile, recorded before more is sent. (An empty write still collects them.)
+      const size = t.destination.batchSize ?? Math.max(leads.length, 1);
+      let from = 0;
+      do {
+        const slice = leads.length <= size ? leads : leads.slice(from, from + size);
+        await this.record(t, await this.collect(t, () => t.destination.write(slice)));
+        from += size;
+      } while (from < leads.length);
     }));
   }
 
@@ -83,7 +91,7 @@ export class TrackedDestinations {
     const outputs: OutputSummary[] = [];
     for (const t of this.tracked) {
       const summary = await t.destination.close('ok');
-      if (t.destination.deliversOnClose && this.ledger) await confirmPending(this.ledger.store, this.ctx.runId, t.id);
+      if (t.destination.deliversOnClose && this.ledger) await confirmPending(this.ledger.store, this.pendingScope(t));
       outputs.push({ ...summary, already_delivered: t.already });
     }
     return outputs;
@@ -101,7 +109,7 @@ export class TrackedDestinations {
         }
       }
       await t.destination.close('failed');
-      if (t.destination.deliversOnClose && this.ledger) await discardPending(this.ledger.store, this.ctx.runId, t.id);
+      if (t.destination.deliversOnClose && this.ledger) await discardPending(this.ledger.store, this.pendingScope(t));
     }));
     // Destinations that were never opened still release what they hold.
     const opened = new Set(this.tracked.map((t) => t.destination));
@@ -111,6 +119,10 @@ export class TrackedDestinations {
   /** What a run that failed midway did, for its ledger record. */
   outputsSoFar(): OutputSummary[] {
     return this.tracked.map((t) => ({ type: t.destination.type, target: t.destination.target, delivered: t.delivered, failed: t.failed, already_delivered: t.already }));
+  }
+
+  private pendingScope(t: Tracked) {
+    return { runId: this.ctx.runId, destination: t.id };
   }
 
   // A destination that stops the run hands over what it delivered first: that is recorded too.

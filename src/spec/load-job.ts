@@ -30,6 +30,7 @@ export function loadJob(file: string, connections: Connections | undefined, env 
       registerSecret(d.secret);
       for (const value of Object.values(d.headers)) registerSecret(value.replace(/^(Bearer|Basic|Token)\s+/i, ''));
       registerSecret(d.headers.Authorization ?? d.headers.authorization);
+      registerUrlCredentials(d.url);
     }
   }
   return job;
@@ -64,4 +65,15 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
     const problem = validateSchedule(job.schedule);
     if (problem) issues.push(issueAt(source, ['schedule'], problem));
   }
+}
+
+// A webhook URL's user:password is sent as an Authorization: Basic header; a receiver that
+// quotes it back would otherwise leak the password in its base64 form.
+// (Only the password: the URL itself is printed, without it, as the destination's target.)
+function registerUrlCredentials(text: string): void {
+  const url = new URL(text);
+  if (!url.password) return;
+  registerSecret(url.password);
+  registerSecret(decodeURIComponent(url.password));
+  registerSecret(Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'));
 }

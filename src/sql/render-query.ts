@@ -28,7 +28,11 @@ export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
   for (const field of lead.fields) {
     columns.push(field.column.startsWith('trigger.') ? selectTriggerField(k, plan, field.column.slice('trigger.'.length)) : `${AUDIENCE}.${field.column}`);
   }
-  qb.select(columns);
+  // Oracle's limit is knex's `select * from (...) where rownum <= n`, and `select *` over a
+  // derived table with two columns of one name (the key is usually also a field) fails with
+  // ORA-00918: there the columns are named by position. Rows are read as arrays anyway.
+  const byPosition = plan.dialect === 'oracle' && plan.pushLimit;
+  qb.select(byPosition ? columns.map((c, i) => `${c as string} as c${i}`) : columns);
   for (const rule of rulesFor(plan)) rule.apply(qb, k, plan);
   applyOrder(qb, k, plan);
   if (plan.pushLimit) qb.limit(lead.limit!);

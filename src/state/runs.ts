@@ -57,12 +57,15 @@ export async function finishRun(store: StateStore, id: string, end: RunEnd): Pro
 
 /**
  * Runs of this job (and shard) still marked running when a new run holds the lock died
- * without finishing (kill -9, power loss): they are marked interrupted.
+ * without finishing (kill -9, power loss): they are marked interrupted and returned.
  */
-export async function markAbandonedRuns(store: StateStore, job: string, shard: string): Promise<number> {
-  return store.knex(TABLES.runs).where({ job, shard, status: 'running' }).update({
+export async function markAbandonedRuns(store: StateStore, job: string, shard: string): Promise<{ id: string; atMs: number }[]> {
+  const dead = (await store.knex(TABLES.runs).select('id', 'at_ms').where({ job, shard, status: 'running' })) as { id: string; at_ms: number | string }[];
+  if (dead.length === 0) return [];
+  await store.knex(TABLES.runs).whereIn('id', dead.map((r) => r.id)).andWhere({ status: 'running' }).update({
     status: 'interrupted', error: 'the process stopped without finishing (killed or crashed); its acknowledged deliveries are kept', finished_ms: Date.now(),
   });
+  return dead.map((r) => ({ id: r.id, atMs: Number(r.at_ms) }));
 }
 
 export async function listRuns(store: StateStore, options: { job?: string; limit: number }): Promise<RunRecord[]> {

@@ -11,8 +11,6 @@ export const TABLES = {
   locks: 'crm_leads_locks',
 } as const;
 
-// Key columns are sized so that the deliveries primary key fits MySQL's 3072-byte index limit
-// in utf8mb4: (100 + 255 + 191) * 4 + 8 bytes.
 const MIGRATIONS: ((schema: Knex.SchemaBuilder) => Knex.SchemaBuilder)[] = [
   (schema) =>
     schema
@@ -38,18 +36,22 @@ const MIGRATIONS: ((schema: Knex.SchemaBuilder) => Knex.SchemaBuilder)[] = [
         t.index(['started_ms']);
       })
       .createTable(TABLES.deliveries, (t) => {
+        // One row per acknowledged batch (see deliveries.ts for why).
+        t.bigIncrements('id');
         t.string('job', 100).notNullable();
         // The run's logical time: windows (exclude.delivered) and resumes are measured on it.
         t.bigInteger('at_ms').notNullable();
         t.string('destination', 255).notNullable();
-        t.string('person_key', 191).notNullable();
         t.string('channel', 100);
         t.string('run_id', 64).notNullable();
         t.bigInteger('delivered_ms').notNullable();
         // CSV leads are written as pending while the file is being written and confirmed once
         // it is complete; pending rows never count as delivered.
         t.boolean('pending').notNullable().defaultTo(false);
-        t.primary(['job', 'at_ms', 'destination', 'person_key']);
+        t.integer('lead_count').notNullable();
+        // The person keys, one per line, with a line break before the first and after the last.
+        t.text('person_keys', 'mediumtext').notNullable();
+        t.index(['job', 'at_ms']);
         t.index(['at_ms']);
         t.index(['run_id']);
       })

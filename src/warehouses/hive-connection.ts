@@ -83,7 +83,7 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
   failure.catch(() => {});
 
   let socket: Socket | undefined;
-  const agent = spec.transport === 'http' ? new (spec.tls ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: 1 }) : undefined;
+  const agent = spec.transport === 'http' ? new (spec.tls ? HttpsAgent : HttpAgent)({ keepAlive: true }) : undefined;
   const capturing = {
     // The TCP socket exists once authenticate() has been called: keep it to destroy it later,
     // and notice a server that hangs up during the SASL exchange (hive-driver would wait on).
@@ -113,9 +113,11 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`)), timeoutMs);
+      // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer timeout means that long.
+      timer = setTimeout(() => reject(new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`)), Math.min(timeoutMs, 2 ** 31 - 1));
       if (signal) {
-        onAbort = () => reject(signal.reason instanceof CancelledError ? signal.reason : new CancelledError('cancelled'));
+        // A RunError reason (e.g. the job's lock was lost) says why; anything else is a cancel.
+        onAbort = () => reject(signal.reason instanceof RunError ? signal.reason : new CancelledError('cancelled'));
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       }

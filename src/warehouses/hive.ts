@@ -99,8 +99,8 @@ async function release(link: HiveLink, operation: HiveOperation, finished: boole
 }
 
 function queryError(name: string, spec: HiveSpec, link: HiveLink, err: unknown): RunError {
-  if (err instanceof RunError && err.message.startsWith(`${name}:`)) return err;
-  if (err instanceof CancelledError) return new CancelledError(`${name}: query cancelled; the Hive operation was cancelled and the session closed`);
+  if (err instanceof CancelledError && !err.message.startsWith(`${name}:`)) return new CancelledError(`${name}: query cancelled; the Hive operation was cancelled and the session closed`);
+  if (err instanceof RunError) return err;
   if (err instanceof HiveTimeoutError) {
     return new RunError(`${name}: the query took longer than query_timeout (${spec.query_timeout}) at HiveServer2 ${link.where} and was cancelled`, { cause: err });
   }

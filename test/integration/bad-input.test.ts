@@ -1,7 +1,7 @@
 // Bad input through the real CLI: each case checks the exit code (2 invalid, 1 run failed),
 // the exact message (file:line:column, key, a suggestion for a misspelt key), that nothing is
 // written, and that no stack trace appears unless --debug.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,10 @@ beforeAll(async () => {
     { name: 'orders', columns: { user_id: 'bigInteger', paid_at: 'datetime' }, rows: [] },
   ]);
 });
-afterAll(async () => db?.drop());
+afterAll(async () => {
+  await db?.drop();
+  rmSync(root, { recursive: true, force: true });
+});
 
 describe('the good job (so that "nothing written" below means something)', () => {
   it('runs and writes out/leads.csv', async () => {

@@ -2,7 +2,7 @@
 // (the reference) writes them; a run that fails half-way leaves no partial file and the
 // previous CSV untouched; parent folders are created; `--csv -` streams to stdout with the
 // JSON summary still the last line.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -70,7 +70,10 @@ describe.each(DIALECTS)('csv output on %s', (dialect) => {
     writeFileSync(join(dir, 'missing.yaml'), job('missing', 'no_such_table', '[user_id]', 'destinations: [ { type: csv, path: out/leads.csv } ]'));
     writeFileSync(join(dir, 'people.yaml'), job('people', 'people', '[user_id, name]'));
   });
-  afterAll(async () => db?.drop());
+  afterAll(async () => {
+    await db?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('round-trips quotes, commas, CR/LF/CRLF, Chinese and formula-like cells, BOM on and off', async () => {
     const r = await cli(['run', 'tricky-bom.yaml', 'tricky-plain.yaml']);

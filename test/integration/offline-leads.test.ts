@@ -2,7 +2,7 @@
 // CLI, over the hand-worked fixture in test/support/offline-fixture.ts (reasoning there).
 // Conversions "elsewhere" live on a second engine: SQLite's on PostgreSQL, MySQL's on SQLite,
 // PostgreSQL's on MySQL, so the key set is filled from every driver once.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,7 @@ describe.each(DIALECTS)('offline leads with the warehouse on %s', (dialect) => {
   afterAll(async () => {
     await warehouse?.drop();
     await crm?.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs every job, exit 0, one JSON summary per job', () => {
@@ -61,7 +62,7 @@ describe.each(DIALECTS)('offline leads with the warehouse on %s', (dialect) => {
     const c = OFFLINE_CASES[name];
     const summary = summaries(run).get(name)!;
     expect(summary).toMatchObject({ job: name, status: 'ok', at: '2026-11-23T09:00:00+08:00', leads: c.leads, counts: c.counts });
-    expect(summary.outputs).toEqual([{ type: 'csv', target: join(dir, 'out', `${name}.csv`), delivered: c.leads, failed: 0 }]);
+    expect(summary.outputs).toMatchObject([{ type: 'csv', target: join(dir, 'out', `${name}.csv`), delivered: c.leads, failed: 0 }]);
     const written = readFileSync(join(dir, 'out', `${name}.csv`), 'utf8');
     if (c.ordered) expect(written).toBe(c.csv);
     else expect(sortedLines(written)).toEqual(sortedLines(c.csv));

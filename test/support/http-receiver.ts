@@ -17,7 +17,8 @@ export interface ReceivedRequest {
 }
 
 export type Reply =
-  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+  /** `after`: answer only once this promise settles (a test holding a sender mid-run). */
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; after?: Promise<unknown> }
   /** Close the connection without answering. */
   | { drop: true; delayMs?: number }
   /** Answer bytes that are not HTTP. */
@@ -80,7 +81,9 @@ export async function startReceiver(script: Script = () => undefined): Promise<R
         res.end(reply.body ?? '');
       };
       const delay = 'delayMs' in reply ? reply.delayMs : undefined;
-      if (delay) setTimeout(act, delay);
+      const after = 'after' in reply ? reply.after : undefined;
+      if (after) void after.finally(act);
+      else if (delay) setTimeout(act, delay);
       else act();
     });
   });
