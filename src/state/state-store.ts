@@ -18,6 +18,11 @@ export interface StateStore {
 /** `state` is --state (else $CRM_LEADS_STATE, else the default SQLite file). */
 export async function openStateStore(state?: string | StateLocation): Promise<StateStore> {
   const location = typeof state === 'object' ? state : resolveStateLocation(state);
+  if (location.file) return openSharedSqlite(location);
+  return openMigrated(location);
+}
+
+async function openMigrated(location: StateLocation): Promise<StateStore> {
   if (location.file) {
     try {
       mkdirSync(dirname(location.file), { recursive: true });
@@ -33,6 +38,41 @@ export async function openStateStore(state?: string | StateLocation): Promise<St
     throw new RunError(`state ${location.display}: ${firstLine(err)}`, { cause: err });
   }
   return { dialect: location.dialect, display: location.display, knex, close: () => knex.destroy() };
+}
+
+// better-sqlite3 is synchronous: two connections of one process to one file would wait for
+// each other inside a blocked event loop (busy_timeout), and neither could finish. So a process
+// has one connection per ledger file, shared by every run (the scheduler's concurrent jobs),
+// and knex queues their statements on it.
+const sharedSqlite = new Map<string, { store: Promise<StateStore>; users: number }>();
+
+async function openSharedSqlite(location: StateLocation): Promise<StateStore> {
+  const file = location.file!;
+  let entry = sharedSqlite.get(file);
+  if (!entry) {
+    entry = { store: openMigrated(location), users: 0 };
+    sharedSqlite.set(file, entry);
+    entry.store.catch(() => sharedSqlite.delete(file));
+  }
+  entry.users++;
+  let inner: StateStore;
+  try {
+    inner = await entry.store;
+  } catch (err) {
+    entry.users--;
+    throw err;
+  }
+  let closed = false;
+  return {
+    ...inner,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (--entry!.users > 0) return;
+      sharedSqlite.delete(file);
+      await inner.close();
+    },
+  };
 }
 
 /** A ledger to read from if one exists: a dry run or `runs` never creates an SQLite file. */
