@@ -17,14 +17,14 @@ export function payloadWriter(header: PayloadHeader): PayloadWriter {
   const head = `{"job":${JSON.stringify(header.job)},"run_id":${JSON.stringify(header.runId)},"batch":`;
   const channel = `,"channel":${header.channel === undefined ? 'null' : JSON.stringify(header.channel)},"leads":[`;
   return (batch, leads) => {
-    let out = head + batch + channel;
+    const parts = new Array<string>(leads.length);
     for (let i = 0; i < leads.length; i++) {
       const lead = leads[i];
-      out += (i === 0 ? '{"key":' : ',{"key":') + jsonValue(lead.key);
+      let out = '{"key":' + jsonValue(lead.key);
       for (const c of columns) out += c.prefix + jsonValue(lead.values[c.index]);
-      out += '}';
+      parts[i] = out + '}';
     }
-    return Buffer.from(out + ']}');
+    return Buffer.from(head + batch + channel + parts.join(',') + ']}');
   };
 }
 
