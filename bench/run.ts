@@ -4,6 +4,7 @@
 const CASES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   offline: () => import('./offline.ts'),
   trigger: () => import('./trigger.ts'),
+  webhook: () => import('./webhook.ts'),
 };
 
 async function main(names: string[]): Promise<void> {

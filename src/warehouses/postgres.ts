@@ -4,6 +4,7 @@ import type * as Pg from 'pg';
 import type { ConnectionSpec } from '../spec/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { batchRows } from './batch-rows.ts';
+import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
 import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
 
 type PostgresSpec = Extract<ConnectionSpec, { type: 'postgres' | 'postgresql' }>;
@@ -22,6 +23,19 @@ export function postgresConfig(spec: PostgresSpec): Pg.ClientConfig {
 
 let pgTypes: typeof Pg.types;
 
+// PostgreSQL cancels a running statement only through another connection.
+async function cancelBackend(pg: typeof Pg, spec: PostgresSpec, pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  const canceller = new pg.Client(postgresConfig(spec));
+  canceller.on('error', () => {});
+  try {
+    await canceller.connect();
+    await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+  } finally {
+    await canceller.end().catch(() => {});
+  }
+}
+
 export async function openPostgres(name: string, spec: PostgresSpec): Promise<Warehouse> {
   const pg = (await loadDriver<{ default: typeof Pg }>('pg', name)).default;
   const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream') }>('pg-query-stream', name);
@@ -38,11 +52,13 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
       const rows = client.query(new QueryStream(query.sql, query.bindings, { batchSize: size, highWaterMark: size, rowMode: 'array' }));
+      const stopCancelling = cancelOnAbort(opts.signal, () => cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID));
       try {
         for await (const batch of batchRows(rows as AsyncIterable<Row>, size, opts.signal)) yield batch;
       } catch (err) {
-        throw databaseError(name, err);
+        throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
+        stopCancelling();
         rows.destroy();
       }
     },
