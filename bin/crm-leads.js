@@ -1,8 +1,35 @@
 #!/usr/bin/env node
-// Thin launcher: registers tsx so the TypeScript sources run as they are (no build step
-// that could go stale), then hands over to the CLI, the one layer that prints and exits.
-import { register } from 'tsx/esm/api';
+// Thin launcher. Runs the compiled JavaScript in dist/ (built by `npm ci` through `prepare`)
+// when it is current; when any source file is newer (someone is editing), it runs the
+// TypeScript sources through tsx instead, so a stale build can never answer for new code.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function distIsCurrent() {
+  try {
+    return statSync(`${root}dist/.built`).mtimeMs >= newestSource(`${root}src`);
+  } catch {
+    return false;
+  }
+}
+
+let main;
+if (process.env.CRM_LEADS_FROM_SOURCE !== '1' && distIsCurrent()) {
+  ({ main } = await import('../dist/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 await main(process.argv);

@@ -1,7 +1,8 @@
 // The CLI's reporter: a live progress line on a terminal; without one, a log line every few
 // seconds; with --log-format json, structured pino lines for log collectors. Every line, in
 // either format, passes through redact(), so no secret reaches a log.
-import { pino, stdTimeFunctions, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type * as Pino from 'pino';
 import type { Progress, Reporter } from '../run/reporter.ts';
 import { redact } from '../secrets.ts';
 import { routeErrLines } from './output.ts';
@@ -77,8 +78,10 @@ function textLog(stream: NodeJS.WritableStream): Log {
   };
 }
 
+// pino is loaded only for --log-format json: it costs start-up time every text run would pay.
 function jsonLog(stream: NodeJS.WritableStream): Log {
-  const logger: Logger = pino(
+  const { pino, stdTimeFunctions } = createRequire(import.meta.url)('pino') as typeof Pino;
+  const logger: Pino.Logger = pino(
     {
       base: undefined, // no pid/hostname: collectors add their own
       timestamp: stdTimeFunctions.isoTime,
