@@ -9,25 +9,17 @@ const optionalText = z.union([z.string(), z.number()]).transform(String).optiona
 const durationText = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, { message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s' });
 
 const sqlite = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
-const mysql = z.strictObject({
-  type: z.enum(['mysql', 'mariadb']),
+// MySQL and PostgreSQL take the same server address keys (or one url).
+const serverAddress = {
   url: z.string().optional(),
   host: z.string().optional(),
   port: port.optional(),
   user: optionalText,
   password: optionalText,
   database: z.string().optional(),
-});
-const postgres = z.strictObject({
-  type: z.enum(['postgres', 'postgresql']),
-  url: z.string().optional(),
-  host: z.string().optional(),
-  port: port.optional(),
-  user: optionalText,
-  password: optionalText,
-  database: z.string().optional(),
-  schema: z.string().optional(),
-});
+};
+const mysql = z.strictObject({ type: z.enum(['mysql', 'mariadb']), ...serverAddress });
+const postgres = z.strictObject({ type: z.enum(['postgres', 'postgresql']), ...serverAddress, schema: z.string().optional() });
 const hive = z.strictObject({
   type: z.literal('hive'),
   host: z.string(),

@@ -84,9 +84,11 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
     applyWhere(qb, 'i', item.where);
   }
   // An event of the same person, strictly after `previous` and at most step.within after it.
+  // It correlates with `previous` only (never two levels up): Hive allows a subquery to refer
+  // to its parent query, not to a grandparent.
   const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: Step) => {
     sub.select(k.raw('1')).from(`${t.table} as ${alias}`)
-      .whereRaw('?? = ??', [`${alias}.${key}`, `${e}.${key}`])
+      .whereRaw('?? = ??', [`${alias}.${key}`, `${previous}.${key}`])
       .where(`${alias}.${t.name}`, step.event)
       .where(`${alias}.${t.time}`, '>', k.ref(`${previous}.${t.time}`))
       .where(`${alias}.${t.time}`, '<=', plusSeconds(k, plan.dialect, `${previous}.${t.time}`, step.within));

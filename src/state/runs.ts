@@ -25,15 +25,9 @@ export interface RunRecord {
   finishedMs?: number;
 }
 
-export interface RunEnd {
+export type RunEnd = Pick<RunRecord, 'leads' | 'delivered' | 'notDelivered' | 'counts' | 'outputs' | 'error'> & {
   status: Exclude<RunStatus, 'running'>;
-  leads: number;
-  delivered: number;
-  notDelivered: number;
-  counts: Record<string, unknown>;
-  outputs: unknown[];
-  error?: string;
-}
+};
 
 export async function startRun(store: StateStore, run: { id: string; job: string; shard: string; at: string; atMs: number }): Promise<void> {
   await store.knex(TABLES.runs).insert({

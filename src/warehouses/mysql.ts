@@ -3,6 +3,7 @@
 import type * as Mysql2 from 'mysql2';
 import type { ConnectionSpec } from '../spec/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
+import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
 import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
 
 type MysqlSpec = Extract<ConnectionSpec, { type: 'mysql' | 'mariadb' }>;
@@ -10,6 +11,18 @@ type MysqlSpec = Extract<ConnectionSpec, { type: 'mysql' | 'mariadb' }>;
 export function mysqlOptions(spec: MysqlSpec): Mysql2.ConnectionOptions {
   const base: Mysql2.ConnectionOptions = spec.url ? { uri: spec.url } : { host: spec.host ?? '127.0.0.1', port: spec.port ?? 3306, user: spec.user, password: spec.password, database: spec.database };
   return { ...base, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, rowsAsArray: true, connectTimeout: 10000, charset: 'utf8mb4' };
+}
+
+// The server stops a running statement only when told on another connection.
+async function killQuery(mysql: typeof Mysql2, spec: MysqlSpec, threadId: number | null): Promise<void> {
+  if (threadId === null) return;
+  const killer = mysql.createConnection(mysqlOptions(spec));
+  killer.on('error', () => {});
+  try {
+    await killer.promise().query(`KILL QUERY ${Number(threadId)}`);
+  } finally {
+    killer.destroy();
+  }
 }
 
 export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehouse> {
@@ -30,6 +43,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       busy = true;
       const nextBatch = resultBatches(conn, query, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+      const stopCancelling = cancelOnAbort(opts.signal, () => killQuery(mysql, spec, conn.threadId));
       let finished = false;
       try {
         for (let batch = await nextBatch(); batch; batch = await nextBatch()) {
@@ -38,8 +52,9 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
         }
         finished = true;
       } catch (err) {
-        throw databaseError(name, err);
+        throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
+        stopCancelling();
         busy = false;
         // Leaving early: the server is still sending; dropping the connection stops it.
         if (!finished) conn.destroy();

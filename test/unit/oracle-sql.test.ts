@@ -88,7 +88,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
   {
     feature: 'followed_by chain',
     yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, followed_by: [ { event: add_cart, within: 1h }, { event: checkout, within: 30m, where: { channel: app } } ] }\n' + FIELDS,
-    sql: SELECT + RANKED + ' where ' + WINDOW + ` and exists (select 1 from "EVENTS" "S1" where "S1"."USER_ID" = "E"."USER_ID" and "S1"."EVENT_NAME" = :4 and "S1"."EVENT_TIME" > "E"."EVENT_TIME" and "S1"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:5, 'SECOND')) and "S1"."EVENT_TIME" < ${TO_DATE(6)} and exists (select 1 from "EVENTS" "S2" where "S2"."USER_ID" = "E"."USER_ID" and "S2"."EVENT_NAME" = :7 and "S2"."EVENT_TIME" > "S1"."EVENT_TIME" and "S2"."EVENT_TIME" <= ("S1"."EVENT_TIME" + NUMTODSINTERVAL(:8, 'SECOND')) and "S2"."CHANNEL" = :9 and "S2"."EVENT_TIME" < ${TO_DATE(10)}))` + JOINED,
+    sql: SELECT + RANKED + ' where ' + WINDOW + ` and exists (select 1 from "EVENTS" "S1" where "S1"."USER_ID" = "E"."USER_ID" and "S1"."EVENT_NAME" = :4 and "S1"."EVENT_TIME" > "E"."EVENT_TIME" and "S1"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:5, 'SECOND')) and "S1"."EVENT_TIME" < ${TO_DATE(6)} and exists (select 1 from "EVENTS" "S2" where "S2"."USER_ID" = "S1"."USER_ID" and "S2"."EVENT_NAME" = :7 and "S2"."EVENT_TIME" > "S1"."EVENT_TIME" and "S2"."EVENT_TIME" <= ("S1"."EVENT_TIME" + NUMTODSINTERVAL(:8, 'SECOND')) and "S2"."CHANNEL" = :9 and "S2"."EVENT_TIME" < ${TO_DATE(10)}))` + JOINED,
     bindings: [...WINDOW_BINDINGS, 'add_cart', 3600, '2026-11-23 09:00:00', 'checkout', 1800, 'app', '2026-11-23 09:00:00'],
   },
   {
