@@ -3,7 +3,7 @@
 import { RunError, SpecError } from '../errors.ts';
 import { listFailures } from '../state/deliveries.ts';
 import { getRun, listRuns, type RunRecord } from '../state/runs.ts';
-import { openExistingStateStore, type StateStore } from '../state/state-store.ts';
+import { withExistingLedger } from '../run/run-ledger.ts';
 import { resolveStateLocation } from '../state/state-location.ts';
 import { handleError, printErr, printOut, printSummary } from './output.ts';
 
@@ -19,7 +19,7 @@ const FAILURES_SHOWN = 20;
 export async function runsCommand(opts: RunsOptions): Promise<void> {
   try {
     const limit = parseLimit(opts.limit);
-    const runs = await withLedger(opts.state, async (store) => (store ? listRuns(store, { job: opts.job, limit }) : []));
+    const runs = await withExistingLedger({ state: opts.state }, async (store) => (store ? listRuns(store, { job: opts.job, limit }) : []));
     if (opts.json) return printSummary(runs.map(runJson));
     if (runs.length === 0) return printErr(`no runs${opts.job ? ` of job ${opts.job}` : ''} in ${resolveStateLocation(opts.state).display}`);
     const rows = runs.map((r) => [r.id, r.job + (r.shard ? `#${r.shard}` : ''), r.at, r.status, String(r.leads), String(r.delivered), String(r.notDelivered), iso(r.startedMs), seconds(r)]);
@@ -31,7 +31,7 @@ export async function runsCommand(opts: RunsOptions): Promise<void> {
 
 export async function runsShowCommand(runId: string, opts: Pick<RunsOptions, 'json' | 'state'>): Promise<void> {
   try {
-    await withLedger(opts.state, async (store) => {
+    await withExistingLedger({ state: opts.state }, async (store) => {
       const run = store ? await getRun(store, runId) : undefined;
       if (!store || !run) throw new RunError(`no run ${runId} in ${resolveStateLocation(opts.state).display} (crm-leads runs lists them)`);
       const { total, failures } = await listFailures(store, runId, opts.json ? 1000 : FAILURES_SHOWN);
@@ -69,14 +69,6 @@ function runJson(r: RunRecord) {
   };
 }
 
-async function withLedger<T>(state: string | undefined, fn: (store: StateStore | undefined) => Promise<T>): Promise<T> {
-  const store = await openExistingStateStore(state);
-  try {
-    return await fn(store);
-  } finally {
-    await store?.close();
-  }
-}
 
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
