@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { applyWhere } from './where.ts';
+import { samePersonRows } from './same-person.ts';
 import { applyTrigger } from './trigger.ts';
 import { applyShard } from './shard.ts';
 import { applyPartition } from './partition.ts';
@@ -33,7 +34,7 @@ const segmentsRule: Rule = {
       }
       const key = segments.key ?? plan.job.audience.key;
       qb.whereExists((sub) => {
-        sub.select(k.raw('1')).from(`${segments.table} as s`).whereRaw('?? = ??', [`s.${key}`, keyOf(plan)]).where('s.dimension', dimension).whereIn('s.segment', allowed);
+        samePersonRows(sub, k, segments.table!, 's', key, keyOf(plan)).where('s.dimension', dimension).whereIn('s.segment', allowed);
       });
     }
   },
@@ -45,7 +46,7 @@ const tagsRule: Rule = {
     const tags = plan.job.audience.tags!;
     const key = tags.key ?? plan.job.audience.key;
     const tagExists = (sub: Knex.QueryBuilder, values: string[]) =>
-      sub.select(k.raw('1')).from(`${tags.table} as t`).whereRaw('?? = ??', [`t.${key}`, keyOf(plan)]).whereIn(`t.${tags.column}`, values);
+      samePersonRows(sub, k, tags.table, 't', key, keyOf(plan)).whereIn(`t.${tags.column}`, values);
     // One EXISTS per required tag: each can use the (key, tag) index.
     for (const tag of tags.all ?? []) qb.whereExists((sub) => void tagExists(sub, [tag]));
     if (tags.any) qb.whereExists((sub) => void tagExists(sub, tags.any!));
@@ -61,7 +62,7 @@ const convertedRule: Rule = {
     const c = plan.job.exclude.converted!;
     const window = plan.convertedWindow!;
     qb.whereNotExists((sub) => {
-      sub.select(k.raw('1')).from(`${c.table} as c`).whereRaw('?? = ??', [`c.${c.key ?? plan.job.audience.key}`, keyOf(plan)])
+      samePersonRows(sub, k, c.table, 'c', c.key ?? plan.job.audience.key, keyOf(plan))
         .where(`c.${c.time}`, '>=', naiveTime(k, plan.dialect, window.from)).where(`c.${c.time}`, '<', naiveTime(k, plan.dialect, window.to));
       applyPartition(sub, 'c', c.partition, window);
       applyWhere(sub, 'c', c.where);

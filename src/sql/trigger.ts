@@ -17,6 +17,7 @@ import { naiveMinus } from '../plan/time.ts';
 import { applyPartition } from './partition.ts';
 import { naiveTime, plusSeconds } from './time-arithmetic.ts';
 import { applyWhere } from './where.ts';
+import { samePersonRows } from './same-person.ts';
 import type { ColumnCondition } from '../spec/where-schema.ts';
 
 export const LATEST_TRIGGER = 'lt';
@@ -87,8 +88,7 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
   // It correlates with `previous` only (never two levels up): Hive allows a subquery to refer
   // to its parent query, not to a grandparent.
   const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: Step) => {
-    sub.select(k.raw('1')).from(`${t.table} as ${alias}`)
-      .whereRaw('?? = ??', [`${alias}.${key}`, `${previous}.${key}`])
+    samePersonRows(sub, k, t.table, alias, key, `${previous}.${key}`)
       .where(`${alias}.${t.name}`, step.event)
       .where(`${alias}.${t.time}`, '>', k.ref(`${previous}.${t.time}`))
       .where(`${alias}.${t.time}`, '<=', plusSeconds(k, plan.dialect, `${previous}.${t.time}`, step.within));
