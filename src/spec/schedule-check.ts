@@ -1,8 +1,11 @@
 // A job's `schedule:` is a cron expression of 5 or 6 fields, checked with node-cron itself.
-import cron from 'node-cron';
+// node-cron is loaded only for jobs that have a schedule: every other run skips its start-up.
+import { createRequire } from 'node:module';
+import type Cron from 'node-cron';
 
 export function validateSchedule(expression: string): string | undefined {
   const fields = expression.trim().split(/\s+/).length;
   if (fields !== 5 && fields !== 6) return `a cron expression has 5 or 6 fields, this one has ${fields}`;
+  const cron = createRequire(import.meta.url)('node-cron') as typeof Cron;
   return cron.validate(expression) ? undefined : `"${expression}" is not a valid cron expression`;
 }
