@@ -19,7 +19,7 @@ import mysql from 'mysql2/promise';
 import { planJob } from '../src/plan/plan.ts';
 import { resolveRunTime } from '../src/plan/time.ts';
 import { renderQuery } from '../src/sql/render-query.ts';
-import { loadJob } from '../src/spec/load-job.ts';
+import { loadJob } from '../src/config/load-job.ts';
 
 const DATABASE = 'crm_leads_bench_trigger';
 const EVENTS = 10_000_000;

@@ -2,7 +2,7 @@
 import { planJob } from '../plan/plan.ts';
 import { resolveRunTime } from '../plan/time.ts';
 import { renderForDialect, showValues } from '../sql/render.ts';
-import { dialectOf } from '../spec/connection-schema.ts';
+import { dialectOf } from '../config/connection-schema.ts';
 import { loadInputs, parseShard } from './load-inputs.ts';
 import { handleError } from './output.ts';
 

@@ -2,9 +2,9 @@
 // report the server version and latency, like `dbt debug`. Human lines on stderr, a JSON
 // summary as the last stdout line; exit 1 if any connection fails, 2 for an unknown name.
 import { EXIT, SpecError } from '../errors.ts';
-import { dialectOf, type ConnectionSpec, type Dialect } from '../spec/connection-schema.ts';
-import { findConnectionsFile, loadConnections } from '../spec/load-connections.ts';
-import { suggest } from '../spec/suggest.ts';
+import { dialectOf, type ConnectionSpec, type Dialect } from '../config/connection-schema.ts';
+import { findConnectionsFile, loadConnections } from '../config/load-connections.ts';
+import { suggest } from '../config/suggest.ts';
 import { openWarehouse } from '../warehouses/warehouse.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
 

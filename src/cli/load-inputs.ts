@@ -1,8 +1,8 @@
 // Loads the connections file and every job before anything runs, so that one invalid job
 // stops the whole command with exit 2 and nothing written.
 import { SpecError, type SpecIssue } from '../errors.ts';
-import { findConnectionsFile, loadConnections, type Connections } from '../spec/load-connections.ts';
-import { loadJob, type Job } from '../spec/load-job.ts';
+import { findConnectionsFile, loadConnections, type Connections } from '../config/load-connections.ts';
+import { loadJob, type Job } from '../config/load-job.ts';
 
 export function loadInputs(jobFiles: string[], connectionsFile: string | undefined): { connections: Connections; jobs: Job[] } {
   const connections = loadConnections(findConnectionsFile(connectionsFile, jobFiles[0]));

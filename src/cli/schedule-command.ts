@@ -8,7 +8,7 @@ import { loadScheduleSet, reloadScheduleSet, type ScheduleSet } from '../schedul
 import { recordStuckRunsInterrupted } from '../schedule/record-interrupted.ts';
 import { localIso, Scheduler, type RunResult, type ShutdownResult } from '../schedule/scheduler.ts';
 import { openStateStore, type StateStore } from '../state/state-store.ts';
-import type { Job } from '../spec/load-job.ts';
+import type { Job } from '../config/load-job.ts';
 import { handleError, printSummary, setExit } from './output.ts';
 import { cliReporter, parseLogFormat, type CliReporter } from './reporter.ts';
 

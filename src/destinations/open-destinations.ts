@@ -1,7 +1,7 @@
 // Job destinations (or the --csv override) -> Destination objects.
 import type { Writable } from 'node:stream';
-import type { Connections } from '../spec/load-connections.ts';
-import type { DestinationSpec } from '../spec/job-schema.ts';
+import type { Connections } from '../config/load-connections.ts';
+import type { DestinationSpec } from '../config/job-schema.ts';
 import { csvDestination } from './csv.ts';
 import type { Destination } from './destination.ts';
 

@@ -2,7 +2,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { existsSync } from 'node:fs';
 import { RunError } from '../errors.ts';
-import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { ConnectionSpec } from '../config/connection-schema.ts';
 
 export type TableDialect = 'sqlite' | 'mysql' | 'postgres';
 

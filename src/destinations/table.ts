@@ -8,8 +8,8 @@
 // appends; after a crash, the batch in flight may be written twice (use upsert to avoid it).
 import type { Knex } from 'knex';
 import { RunError } from '../errors.ts';
-import type { Connections } from '../spec/load-connections.ts';
-import type { TableDestinationSpec } from '../spec/job-schema.ts';
+import type { Connections } from '../config/load-connections.ts';
+import type { TableDestinationSpec } from '../config/job-schema.ts';
 import { DestinationStoppedError, type Destination, type DestinationContext, type DestinationSummary, type Lead, type WriteResult } from './destination.ts';
 import { tableKnex, type TableDialect } from './table-connection.ts';
 

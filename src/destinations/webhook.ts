@@ -13,7 +13,7 @@ import { rateLimiter } from './rate-limiter.ts';
 import { backoffMs, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from './retry-policy.ts';
 import { payloadWriter, type PayloadWriter } from './webhook-payload.ts';
 import { idempotencyKey, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './webhook-signing.ts';
-import type { WebhookDestinationSpec } from '../spec/job-schema.ts';
+import type { WebhookDestinationSpec } from '../config/job-schema.ts';
 
 export interface WebhookOptions {
   backoff?: Partial<BackoffOptions>;

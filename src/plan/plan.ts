@@ -1,7 +1,7 @@
 // Job -> Plan: what runs in the warehouse, what is left for the stream, and the time bounds.
 // Pure: no connection, no I/O.
-import type { Dialect } from '../spec/connection-schema.ts';
-import type { Job } from '../spec/load-job.ts';
+import type { Dialect } from '../config/connection-schema.ts';
+import type { Job } from '../config/load-job.ts';
 import { naiveMinus, type RunTime } from './time.ts';
 
 export interface Window {

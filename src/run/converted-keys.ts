@@ -5,8 +5,8 @@ import type { Plan } from '../plan/plan.ts';
 import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere } from '../sql/where.ts';
-import { dialectOf } from '../spec/connection-schema.ts';
-import type { Connections } from '../spec/load-connections.ts';
+import { dialectOf } from '../config/connection-schema.ts';
+import type { Connections } from '../config/load-connections.ts';
 import { openWarehouse } from '../warehouses/warehouse.ts';
 import type { Reporter } from './reporter.ts';
 

@@ -2,7 +2,7 @@
 // died, record the start, answer "who was delivered in the window", record the end, release.
 import type { Shard } from '../plan/plan.ts';
 import type { RunTime } from '../plan/time.ts';
-import type { Job } from '../spec/load-job.ts';
+import type { Job } from '../config/load-job.ts';
 import { deliveredInWindow, discardAbandonedPending } from '../state/deliveries.ts';
 import { acquireJobLock, describeHolder, type JobLock } from '../state/locks.ts';
 import { finishRun, markAbandonedRuns, startRun, type RunEnd } from '../state/runs.ts';

@@ -4,8 +4,8 @@
 // never silently unschedules a job.
 import { basename } from 'node:path';
 import { SpecError, type SpecIssue } from '../errors.ts';
-import { findConnectionsFile, loadConnections, type Connections } from '../spec/load-connections.ts';
-import { loadJob, type Job } from '../spec/load-job.ts';
+import { findConnectionsFile, loadConnections, type Connections } from '../config/load-connections.ts';
+import { loadJob, type Job } from '../config/load-job.ts';
 import { findJobFiles } from './job-files.ts';
 
 export interface ScheduleSet {

@@ -5,7 +5,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { DateTime } from 'luxon';
 import { CancelledError } from '../errors.ts';
-import type { Job } from '../spec/load-job.ts';
+import type { Job } from '../config/load-job.ts';
 
 type Fields = Record<string, unknown>;
 

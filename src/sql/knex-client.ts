@@ -1,6 +1,6 @@
 // One query-building knex instance per dialect (no connection: knex only compiles here).
 import knexFactory, { type Knex } from 'knex';
-import type { Dialect } from '../spec/connection-schema.ts';
+import type { Dialect } from '../config/connection-schema.ts';
 
 export type KnexDialect = Exclude<Dialect, 'hive'>;
 

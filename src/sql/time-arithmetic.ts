@@ -2,7 +2,7 @@
 // and every value is a binding (durations are validated integers), so no value is ever
 // spliced into SQL text.
 import type { Knex } from 'knex';
-import type { Dialect } from '../spec/connection-schema.ts';
+import type { Dialect } from '../config/connection-schema.ts';
 
 /** column + N seconds, on the naive value the column holds. */
 export function plusSeconds(k: Knex, dialect: Dialect, column: string, seconds: number): Knex.Raw {

@@ -18,7 +18,7 @@ import { applyPartition } from './partition.ts';
 import { naiveTime, plusSeconds } from './time-arithmetic.ts';
 import { applyWhere } from './where.ts';
 import { samePersonRows } from './same-person.ts';
-import type { ColumnCondition } from '../spec/where-schema.ts';
+import type { ColumnCondition } from '../config/where-schema.ts';
 
 export const LATEST_TRIGGER = 'lt';
 const PERSON = 'person_key';

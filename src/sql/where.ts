@@ -1,6 +1,6 @@
 // Column conditions -> knex where clauses. Every value is a binding, never SQL text.
 import type { Knex } from 'knex';
-import type { ColumnCondition } from '../spec/where-schema.ts';
+import type { ColumnCondition } from '../config/where-schema.ts';
 
 export function applyWhere(qb: Knex.QueryBuilder, alias: string, conditions: readonly ColumnCondition[]): void {
   for (const { column, condition: c } of conditions) {

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, LockedError, RunError } from '../errors.ts';
-import { parseDuration } from '../spec/duration.ts';
+import { parseDuration } from '../config/duration.ts';
 import { TABLES } from './schema.ts';
 import type { StateStore } from './state-store.ts';
 

@@ -11,8 +11,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import { CancelledError, RunError } from '../errors.ts';
-import type { ConnectionSpec } from '../spec/connection-schema.ts';
-import { formatDuration, parseDuration } from '../spec/duration.ts';
+import type { ConnectionSpec } from '../config/connection-schema.ts';
+import { formatDuration, parseDuration } from '../config/duration.ts';
 import type { ResultSchema, RowSet } from './hive-rows.ts';
 import { loadDriver } from './warehouse.ts';
 

@@ -1,7 +1,7 @@
 // MySQL / MariaDB through mysql2: rows as arrays, streamed with backpressure; dates, DECIMALs
 // and big integers as strings so nothing is shifted by the Node process's timezone or rounded.
 import type * as Mysql2 from 'mysql2';
-import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
 import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';

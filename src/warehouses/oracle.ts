@@ -9,7 +9,7 @@
 // pass through the Node process's time zone. NUMBER comes as text and becomes a JS number only
 // when it is an integer that a number holds exactly, so keys beyond 2^53 keep every digit.
 import { CancelledError, RunError } from '../errors.ts';
-import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { batchRows } from './batch-rows.ts';
 import { DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';

@@ -1,7 +1,7 @@
 // PostgreSQL through pg + pg-query-stream (a server-side cursor): rows as arrays, timestamps,
 // dates, numerics and int8 as the server's text so nothing is shifted or rounded.
 import type * as Pg from 'pg';
-import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { batchRows } from './batch-rows.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';

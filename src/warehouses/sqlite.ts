@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { RunError } from '../errors.ts';
 import { SQLITE_CRC32_FUNCTION } from '../sql/shard.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
-import type { ConnectionSpec } from '../spec/connection-schema.ts';
+import type { ConnectionSpec } from '../config/connection-schema.ts';
 import { batchRows } from './batch-rows.ts';
 import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
 

@@ -1,7 +1,7 @@
 // A warehouse streams the rows of one query as arrays, in batches, with backpressure: the
 // consumer's `await` between batches is what paces the driver. The handle owns its release.
 import type { SqlQuery } from '../sql/render-query.ts';
-import type { ConnectionSpec, Dialect } from '../spec/connection-schema.ts';
+import type { ConnectionSpec, Dialect } from '../config/connection-schema.ts';
 import { RunError } from '../errors.ts';
 
 export type Row = unknown[];

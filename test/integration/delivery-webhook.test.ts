@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DestinationStoppedError, type Lead, type WriteResult } from '../../src/destinations/destination.ts';
 import { webhookDestination } from '../../src/destinations/webhook.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
-import type { WebhookDestinationSpec } from '../../src/spec/job-schema.ts';
+import type { WebhookDestinationSpec } from '../../src/config/job-schema.ts';
 import { leadsOf, startReceiver, type Receiver, type ReceivedRequest } from '../support/http-receiver.ts';
 
 const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import type { ConnectionSpec } from '../../src/spec/connection-schema.ts';
+import type { ConnectionSpec } from '../../src/config/connection-schema.ts';
 
 export const MYSQL = {
   host: process.env.MYSQL_HOST ?? '127.0.0.1',

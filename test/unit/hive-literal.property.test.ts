@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { planJob, type Plan } from '../../src/plan/plan.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderHiveQuery } from '../../src/sql/hive/render-hive.ts';
-import type { Job } from '../../src/spec/load-job.ts';
-import { loadJob } from '../../src/spec/load-job.ts';
+import type { Job } from '../../src/config/load-job.ts';
+import { loadJob } from '../../src/config/load-job.ts';
 import { hiveSyntaxErrors, hiveTokens, hiveUnescape, type HiveToken } from '../support/hiveql.ts';
 
 const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');

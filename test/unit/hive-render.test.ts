@@ -9,7 +9,7 @@ import { queryBuilder } from '../../src/sql/knex-client.ts';
 import { renderHiveCount, renderHiveQL, renderHiveQuery } from '../../src/sql/hive/render-hive.ts';
 import { hiveBoolean, hiveLiteral, hiveNumber, hiveString, hiveTimestamp } from '../../src/sql/hive/hive-literal.ts';
 import { rulesFor } from '../../src/sql/audience-rules.ts';
-import { loadJob } from '../../src/spec/load-job.ts';
+import { loadJob } from '../../src/config/load-job.ts';
 import { hiveSyntaxErrors, hiveUnescape } from '../support/hiveql.ts';
 
 // 09:00 in Shanghai: the 24h trigger window is [2026-11-22 09:00:00, 2026-11-23 09:00:00).

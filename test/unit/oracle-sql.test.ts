@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { planJob, type Shard } from '../../src/plan/plan.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderCount, renderQuery } from '../../src/sql/render-query.ts';
-import { loadJob } from '../../src/spec/load-job.ts';
+import { loadJob } from '../../src/config/load-job.ts';
 import { numberFromText, oracleConnectString, oracleError } from '../../src/warehouses/oracle.ts';
 import { CancelledError } from '../../src/errors.ts';
 

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { planJob } from '../../src/plan/plan.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderQuery } from '../../src/sql/render-query.ts';
-import type { Connections } from '../../src/spec/load-connections.ts';
-import { loadJob } from '../../src/spec/load-job.ts';
+import type { Connections } from '../../src/config/load-connections.ts';
+import { loadJob } from '../../src/config/load-job.ts';
 
 type KnexDialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle';
 const KNEX_DIALECTS: KnexDialect[] = ['sqlite', 'mysql', 'postgres', 'oracle'];

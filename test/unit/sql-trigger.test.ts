@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { planJob } from '../../src/plan/plan.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderQuery } from '../../src/sql/render-query.ts';
-import { loadJob } from '../../src/spec/load-job.ts';
+import { loadJob } from '../../src/config/load-job.ts';
 
 type KnexDialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle';
 const DIALECTS: KnexDialect[] = ['sqlite', 'mysql', 'postgres', 'oracle'];

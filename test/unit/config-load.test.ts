@@ -2,8 +2,8 @@
 // returned as data (file, line, column, key path, suggestion). Nothing connects or prints.
 import { describe, expect, it } from 'vitest';
 import { SpecError, type SpecIssue } from '../../src/errors.ts';
-import type { Connections } from '../../src/spec/load-connections.ts';
-import { loadJob } from '../../src/spec/load-job.ts';
+import type { Connections } from '../../src/config/load-connections.ts';
+import { loadJob } from '../../src/config/load-job.ts';
 
 const FILE = '/virtual/jobs/spec-load.yaml';
 const CONNECTIONS: Connections = {
