@@ -5,7 +5,7 @@ import { EXIT, SpecError } from '../errors.ts';
 import { dialectOf, type ConnectionSpec, type Dialect } from '../config/connection-schema.ts';
 import { findConnectionsFile, loadConnections } from '../config/load-connections.ts';
 import { suggest } from '../config/suggest.ts';
-import { openWarehouse } from '../warehouses/warehouse.ts';
+import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
 
 export interface ConnectionCheck {

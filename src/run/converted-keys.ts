@@ -7,7 +7,7 @@ import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere } from '../sql/where.ts';
 import { dialectOf } from '../config/connection-schema.ts';
 import type { Connections } from '../config/load-connections.ts';
-import { openWarehouse } from '../warehouses/warehouse.ts';
+import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import type { Reporter } from './reporter.ts';
 
 export async function loadConvertedKeys(plan: Plan, connections: Connections, reporter: Reporter): Promise<Set<string> | undefined> {

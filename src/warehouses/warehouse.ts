@@ -1,7 +1,7 @@
 // A warehouse streams the rows of one query as arrays, in batches, with backpressure: the
 // consumer's `await` between batches is what paces the driver. The handle owns its release.
 import type { SqlQuery } from '../sql/render-query.ts';
-import type { ConnectionSpec, Dialect } from '../config/connection-schema.ts';
+import type { Dialect } from '../config/connection-schema.ts';
 import { RunError } from '../errors.ts';
 
 export type Row = unknown[];
@@ -23,16 +23,6 @@ export interface Warehouse {
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
-
-export async function openWarehouse(name: string, spec: ConnectionSpec): Promise<Warehouse> {
-  switch (spec.type) {
-    case 'sqlite': return (await import('./sqlite.ts')).openSqlite(name, spec);
-    case 'mysql': case 'mariadb': return (await import('./mysql.ts')).openMysql(name, spec);
-    case 'postgres': case 'postgresql': return (await import('./postgres.ts')).openPostgres(name, spec);
-    case 'hive': return (await import('./hive.ts')).openHive(name, spec);
-    case 'oracle': return (await import('./oracle.ts')).openOracle(name, spec);
-  }
-}
 
 /** Loads an optional driver, or says which package to install. */
 export async function loadDriver<T>(pkg: string, connection: string): Promise<T> {

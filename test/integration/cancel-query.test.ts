@@ -2,7 +2,8 @@
 // server at once, not at the next batch: a sort or join can hold the first row for minutes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/errors.ts';
-import { openWarehouse, type Warehouse } from '../../src/warehouses/warehouse.ts';
+import { openWarehouse } from '../../src/warehouses/open-warehouse.ts';
+import type { Warehouse } from '../../src/warehouses/warehouse.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 const SLEEP = { mysql: 'SELECT SLEEP(20), 1', postgres: 'SELECT pg_sleep(20), 1' } as const;
