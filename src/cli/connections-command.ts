@@ -6,6 +6,7 @@ import { dialectOf, type ConnectionSpec, type Dialect } from '../config/connecti
 import { findConnectionsFile, loadConnections } from '../config/load-connections.ts';
 import { suggest } from '../config/suggest.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
+import type { Warehouse } from '../warehouses/warehouse.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
 
 export interface ConnectionCheck {
@@ -52,7 +53,7 @@ export async function connectionsCheckCommand(names: string[], opts: { connectio
 export async function checkConnection(name: string, spec: ConnectionSpec): Promise<ConnectionCheck> {
   const base = { name, type: spec.type };
   const t0 = performance.now();
-  let warehouse;
+  let warehouse: Warehouse | undefined;
   try {
     warehouse = await openWarehouse(name, spec);
   } catch (err) {

@@ -18,7 +18,7 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(jobFiles: string[], opts: RunCommandOptions): Promise<void> {
-  let inputs;
+  let inputs: ReturnType<typeof loadInputs>;
   try {
     inputs = loadInputs(jobFiles, opts.connections);
   } catch (err) {

@@ -45,7 +45,9 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
   };
   needConnection(job.source, ['source']);
   needConnection(job.exclude.converted?.source, ['exclude', 'converted', 'source']);
-  job.destinations.forEach((d, i) => d.type === 'table' && needConnection(d.connection, ['destinations', i, 'connection']));
+  job.destinations.forEach((d, i) => {
+    if (d.type === 'table') needConnection(d.connection, ['destinations', i, 'connection']);
+  });
 
   const fieldNames = job.lead.fields.map((f) => f.name);
   const seen = new Set<string>();

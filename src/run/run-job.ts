@@ -154,9 +154,13 @@ async function deliver(
 function streamSteps(plan: Plan, counts: FilterCounts, leads: number): FunnelStep[] {
   const steps: FunnelStep[] = [];
   let remaining = counts.rows;
-  if (plan.job.exclude.converted && !plan.convertedInWarehouse) steps.push({ rule: 'converted', remaining: (remaining -= counts.converted_elsewhere) });
-  if (counts.delivered > 0 || plan.job.exclude.delivered) steps.push({ rule: 'delivered', remaining: (remaining -= counts.delivered) });
-  if (plan.job.lead.require.length) steps.push({ rule: 'require', remaining: (remaining -= counts.unreachable) });
+  const step = (rule: string, removed: number) => {
+    remaining -= removed;
+    steps.push({ rule, remaining });
+  };
+  if (plan.job.exclude.converted && !plan.convertedInWarehouse) step('converted', counts.converted_elsewhere);
+  if (counts.delivered > 0 || plan.job.exclude.delivered) step('delivered', counts.delivered);
+  if (plan.job.lead.require.length) step('require', counts.unreachable);
   if (plan.job.lead.limit !== undefined) steps.push({ rule: 'limit', remaining: leads });
   return steps;
 }

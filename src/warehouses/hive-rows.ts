@@ -67,7 +67,8 @@ export function decodeRowSet(schema: ResultSchema, rowSet: RowSet): Row[] {
     const type = descriptor.typeDesc?.types?.[0]?.primitiveEntry?.type;
     // The values array has a slot for every row; a NULL's slot holds a placeholder.
     for (let i = 0; i < typed.values.length; i++) {
-      const row = (rows[i] ??= new Array(descriptors.length).fill(null));
+      rows[i] ??= new Array(descriptors.length).fill(null);
+      const row = rows[i];
       row[index] = isNull(typed.nulls, i) ? null : convert(type, typed.values[i]);
     }
   });

@@ -9,7 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, TABLES } from '../../src/state/schema.ts';
 import { resolveStateLocation } from '../../src/state/state-location.ts';
 import { openStateStore } from '../../src/state/state-store.ts';
-import { createTestDatabase, DIALECTS, MYSQL, POSTGRES, type TestDatabase } from '../support/databases.ts';
+import {
+  createTestDatabase,
+  testDatabaseName,
+  DIALECTS,
+  MYSQL,
+  POSTGRES,
+  type TestDatabase,
+} from '../support/databases.ts';
 
 const STATE_STORE = fileURLToPath(new URL('../../src/state/state-store.ts', import.meta.url));
 const created: TestDatabase[] = [];
@@ -22,7 +29,7 @@ async function stateUrl(dialect: (typeof DIALECTS)[number]): Promise<string> {
   const db = await createTestDatabase(dialect, 'delivery_state');
   created.push(db);
   const s = dialect === 'mysql' ? MYSQL : POSTGRES;
-  return `${dialect}://${s.user}${s.password ? `:${encodeURIComponent(s.password)}` : ''}@${s.host}:${s.port}/crm_leads_delivery_state`;
+  return `${dialect}://${s.user}${s.password ? `:${encodeURIComponent(s.password)}` : ''}@${s.host}:${s.port}/${testDatabaseName('delivery_state')}`;
 }
 
 // A worker: another process opening the ledger, as several `crm-leads run` would.
@@ -54,11 +61,26 @@ describe.each(DIALECTS)('the ledger on %s', (dialect) => {
 
 describe('state locations', () => {
   it('reads paths, sqlite: URLs, mysql:// and postgres:// URLs, and hides passwords', () => {
-    expect(resolveStateLocation(undefined, {}, '/w')).toMatchObject({ dialect: 'sqlite', file: '/w/.crm-leads/state.db' });
-    expect(resolveStateLocation(undefined, { CRM_LEADS_STATE: 'ledger.db' }, '/w')).toMatchObject({ dialect: 'sqlite', file: '/w/ledger.db' });
-    expect(resolveStateLocation('sqlite:///var/lib/crm/state.db', {}, '/w')).toMatchObject({ dialect: 'sqlite', file: '/var/lib/crm/state.db' });
-    expect(resolveStateLocation('mysql://crm:s3cr3t@db:3307/ledger', {}, '/w')).toMatchObject({ dialect: 'mysql', display: 'mysql://crm:***@db:3307/ledger' });
-    expect(resolveStateLocation('postgresql://crm:s3cr3t@db/ledger', {}, '/w')).toMatchObject({ dialect: 'postgres', display: 'postgresql://crm:***@db/ledger' });
+    expect(resolveStateLocation(undefined, {}, '/w')).toMatchObject({
+      dialect: 'sqlite',
+      file: '/w/.crm-leads/state.db',
+    });
+    expect(resolveStateLocation(undefined, { CRM_LEADS_STATE: 'ledger.db' }, '/w')).toMatchObject({
+      dialect: 'sqlite',
+      file: '/w/ledger.db',
+    });
+    expect(resolveStateLocation('sqlite:///var/lib/crm/state.db', {}, '/w')).toMatchObject({
+      dialect: 'sqlite',
+      file: '/var/lib/crm/state.db',
+    });
+    expect(resolveStateLocation('mysql://crm:s3cr3t@db:3307/ledger', {}, '/w')).toMatchObject({
+      dialect: 'mysql',
+      display: 'mysql://crm:***@db:3307/ledger',
+    });
+    expect(resolveStateLocation('postgresql://crm:s3cr3t@db/ledger', {}, '/w')).toMatchObject({
+      dialect: 'postgres',
+      display: 'postgresql://crm:***@db/ledger',
+    });
     expect(() => resolveStateLocation('redis://db', {}, '/w')).toThrow(/not a state location/);
   });
 });

@@ -24,7 +24,7 @@ import { openHive } from '../../src/warehouses/hive.ts';
 import { openMysql } from '../../src/warehouses/mysql.ts';
 import type { Warehouse } from '../../src/warehouses/warehouse.ts';
 import { BIN, runCli, type CliResult } from '../support/cli.ts';
-import { createTestDatabase, loadFixture, type TestDatabase } from '../support/databases.ts';
+import { createTestDatabase, testDatabaseName, loadFixture, type TestDatabase } from '../support/databases.ts';
 import { startHiveTestServer, type HiveTestServer } from '../support/hive-server/index.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
 import { crmTables, MAIN_FUNNEL, OFFLINE_AT, OFFLINE_CASES, warehouseTables } from '../support/offline-fixture.ts';
@@ -33,9 +33,26 @@ import { AT as TRIGGER_AT, EXPECTED_LEADS, TRIGGER_JOBS, TRIGGER_TABLES } from '
 const USERS = { analyst: 's3cret' };
 const BIG_KEYS = ['9007199254740993', '-9223372036854775807', '9223372036854775807', '42'];
 const HOSTILE_NAMES = [
-  "O'Brien", 'back\\slash', 'C:\\new\\table', '\\u0041 not A', '\\012 not a newline', "'; DROP TABLE dim_user; --", '/* not a comment */',
-  '-- nor this', '${env:HOME}', '${hiveconf:hive.root.logger}', 'tab\there', 'line\nbreak', 'cr\rlf', '双引号 "quoted"', '😀 emoji', 'percent % and _',
-  'ends with \\', "''", '?', ':1',
+  "O'Brien",
+  'back\\slash',
+  'C:\\new\\table',
+  '\\u0041 not A',
+  '\\012 not a newline',
+  "'; DROP TABLE dim_user; --",
+  '/* not a comment */',
+  '-- nor this',
+  '${env:HOME}',
+  '${hiveconf:hive.root.logger}',
+  'tab\there',
+  'line\nbreak',
+  'cr\rlf',
+  '双引号 "quoted"',
+  '😀 emoji',
+  'percent % and _',
+  'ends with \\',
+  "''",
+  '?',
+  ':1',
 ];
 const MANY_PEOPLE = 200_000;
 
@@ -43,10 +60,21 @@ const hiveYaml = (server: HiveTestServer, database: string, extra = '', fetchSiz
   `{ type: hive, host: 127.0.0.1, port: ${server.port}, database: ${database}, connect_timeout: 10s, fetch_size: ${fetchSize}${extra} }`;
 
 /** Sorted data lines of a CSV (header and BOM dropped), for comparing lead sets. */
-const csvRows = (text: string) => text.replace(/^\uFEFF/, '').split('\r\n').slice(1).filter(Boolean).sort();
+const csvRows = (text: string) =>
+  text
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .slice(1)
+    .filter(Boolean)
+    .sort();
 
 /** The CSV that `run --csv -` printed before its JSON summary line, as sorted data lines. */
-const stdoutCsvRows = (stdout: string) => stdout.split(/\r?\n/).filter((l) => l !== '' && !l.startsWith('{')).slice(1).sort();
+const stdoutCsvRows = (stdout: string) =>
+  stdout
+    .split(/\r?\n/)
+    .filter((l) => l !== '' && !l.startsWith('{'))
+    .slice(1)
+    .sort();
 
 /** The error lines of a failed run: exactly one is expected, and no stack trace. */
 function errorLines(r: CliResult): string[] {
@@ -73,16 +101,28 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     await loadFixture(offline, [
       ...warehouseTables(),
       ...crmTables(),
-      { name: 'big_keys', columns: { user_id: 'bigInteger', name: 'string' }, rows: BIG_KEYS.map((user_id, i) => ({ user_id, name: `big ${i}` })) },
-      { name: 'odd_names', columns: { user_id: 'integer', name: 'string' }, rows: HOSTILE_NAMES.map((name, i) => ({ user_id: i + 1, name })) },
+      {
+        name: 'big_keys',
+        columns: { user_id: 'bigInteger', name: 'string' },
+        rows: BIG_KEYS.map((user_id, i) => ({ user_id, name: `big ${i}` })),
+      },
+      {
+        name: 'odd_names',
+        columns: { user_id: 'integer', name: 'string' },
+        rows: HOSTILE_NAMES.map((name, i) => ({ user_id: i + 1, name })),
+      },
     ]);
-    await offline.knex.raw(`CREATE TABLE many_people AS SELECT seq AS user_id, CONCAT('138', LPAD(seq, 8, '0')) AS phone FROM seq_1_to_${MANY_PEOPLE}`);
+    await offline.knex.raw(
+      `CREATE TABLE many_people AS SELECT seq AS user_id, CONCAT('138', LPAD(seq, 8, '0')) AS phone FROM seq_1_to_${MANY_PEOPLE}`,
+    );
     await loadFixture(trigger, TRIGGER_TABLES);
     // The events as a Hive table partitioned by day would hold them: a dt column beside the time.
-    await trigger.knex.raw("CREATE TABLE events_p AS SELECT e.*, DATE_FORMAT(e.event_time, '%Y-%m-%d') AS dt FROM events e");
-    nosasl = await startHiveTestServer({ database: 'crm_leads_hive_offline' });
-    plain = await startHiveTestServer({ database: 'crm_leads_hive_offline', auth: 'plain', users: USERS });
-    http = await startHiveTestServer({ database: 'crm_leads_hive_offline', transport: 'http', users: USERS });
+    await trigger.knex.raw(
+      "CREATE TABLE events_p AS SELECT e.*, DATE_FORMAT(e.event_time, '%Y-%m-%d') AS dt FROM events e",
+    );
+    nosasl = await startHiveTestServer({ database: testDatabaseName('hive_offline') });
+    plain = await startHiveTestServer({ database: testDatabaseName('hive_offline'), auth: 'plain', users: USERS });
+    http = await startHiveTestServer({ database: testDatabaseName('hive_offline'), transport: 'http', users: USERS });
   }, 180_000);
 
   afterAll(async () => {
@@ -98,7 +138,10 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     let mysqlRun: CliResult;
 
     beforeAll(async () => {
-      writeFileSync(join(hiveDir, 'connections.yaml'), `wh: ${hiveYaml(nosasl, 'crm_leads_hive_offline')}\ncrm: ${offline.yaml}\n`);
+      writeFileSync(
+        join(hiveDir, 'connections.yaml'),
+        `wh: ${hiveYaml(nosasl, testDatabaseName('hive_offline'))}\ncrm: ${offline.yaml}\n`,
+      );
       writeFileSync(join(mysqlDir, 'connections.yaml'), `wh: ${offline.yaml}\ncrm: ${offline.yaml}\n`);
       const files = writeJobs(hiveDir, offlineJobs);
       writeJobs(mysqlDir, offlineJobs);
@@ -114,18 +157,21 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
       expect(mysqlRun.code).toBe(0);
     });
 
-    it.each(Object.keys(OFFLINE_CASES))('%s: the same leads through Hive as on MySQL, and as computed by hand', (name) => {
-      const c = OFFLINE_CASES[name];
-      const viaHive = readFileSync(join(hiveDir, 'out', `${name}.csv`), 'utf8');
-      const viaMysql = readFileSync(join(mysqlDir, 'out', `${name}.csv`), 'utf8');
-      if (c.ordered) {
-        expect(viaHive).toBe(c.csv);
-        expect(viaHive).toBe(viaMysql);
-      } else {
-        expect(csvRows(viaHive)).toEqual(csvRows(c.csv));
-        expect(csvRows(viaHive)).toEqual(csvRows(viaMysql));
-      }
-    });
+    it.each(Object.keys(OFFLINE_CASES))(
+      '%s: the same leads through Hive as on MySQL, and as computed by hand',
+      (name) => {
+        const c = OFFLINE_CASES[name];
+        const viaHive = readFileSync(join(hiveDir, 'out', `${name}.csv`), 'utf8');
+        const viaMysql = readFileSync(join(mysqlDir, 'out', `${name}.csv`), 'utf8');
+        if (c.ordered) {
+          expect(viaHive).toBe(c.csv);
+          expect(viaHive).toBe(viaMysql);
+        } else {
+          expect(csvRows(viaHive)).toEqual(csvRows(c.csv));
+          expect(csvRows(viaHive)).toEqual(csvRows(viaMysql));
+        }
+      },
+    );
 
     it('sent HiveQL that Hive parses, with every value written in', () => {
       const selects = nosasl.statements.filter((s) => /^select/i.test(s));
@@ -165,17 +211,36 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     let runs: CliResult[];
 
     beforeAll(async () => {
-      writeFileSync(join(dir, 'connections.yaml'), `wh: ${hiveYaml(nosasl, 'crm_leads_hive_trigger')}\nmy: ${trigger.yaml}\n`);
+      writeFileSync(
+        join(dir, 'connections.yaml'),
+        `wh: ${hiveYaml(nosasl, testDatabaseName('hive_trigger'))}\nmy: ${trigger.yaml}\n`,
+      );
       const files = writeJobs(dir, TRIGGER_JOBS);
-      const onMysql = writeJobs(dir, Object.fromEntries(Object.entries(TRIGGER_JOBS).map(([f, t]) => [`mysql-${f}`, t.replace('source: wh', 'source: my')])));
+      const onMysql = writeJobs(
+        dir,
+        Object.fromEntries(
+          Object.entries(TRIGGER_JOBS).map(([f, t]) => [`mysql-${f}`, t.replace('source: wh', 'source: my')]),
+        ),
+      );
       // The same jobs on a day-partitioned events table: the window becomes a dt range too.
-      const onPartitions = writeJobs(dir, Object.fromEntries(Object.entries(TRIGGER_JOBS).map(([f, t]) => [
-        `partitioned-${f}`,
-        t.replace('table: events', 'table: events_p\n  partition: { column: dt, format: yyyy-MM-dd }'),
-      ])));
+      const onPartitions = writeJobs(
+        dir,
+        Object.fromEntries(
+          Object.entries(TRIGGER_JOBS).map(([f, t]) => [
+            `partitioned-${f}`,
+            t.replace('table: events', 'table: events_p\n  partition: { column: dt, format: yyyy-MM-dd }'),
+          ]),
+        ),
+      );
       // Same job names in parallel: each run keeps its own ledger, or they would lock each other out.
-      runs = await Promise.all([files, onMysql, onPartitions].map((jobs, i) =>
-        runCli(['run', ...jobs, '--at', TRIGGER_AT, '--csv', '-', '--state', join(dir, `state-${i}.db`)], { cwd: dir, timeoutMs: 120_000 })));
+      runs = await Promise.all(
+        [files, onMysql, onPartitions].map((jobs, i) =>
+          runCli(['run', ...jobs, '--at', TRIGGER_AT, '--csv', '-', '--state', join(dir, `state-${i}.db`)], {
+            cwd: dir,
+            timeoutMs: 120_000,
+          }),
+        ),
+      );
       [viaHive, viaMysql, partitioned] = runs.map(leadsOf);
     }, 180_000);
 
@@ -211,17 +276,25 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
   describe('transports and auth', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-leads-hive-auth-'));
     beforeAll(() => {
-      writeFileSync(join(dir, 'connections.yaml'), [
-        `nosasl: ${hiveYaml(nosasl, 'default', ', hive_conf: { mapreduce.job.queuename: crm }')}`,
-        `plain: ${hiveYaml(plain, 'default', ', auth: plain, user: analyst, password: s3cret')}`,
-        `http: ${hiveYaml(http, 'default', ', auth: plain, user: analyst, password: s3cret, transport: http, path: /cliservice')}`,
-        `plain_bad: ${hiveYaml(plain, 'default', ', auth: plain, user: analyst, password: Xq7-nope')}`,
-        `http_bad: ${hiveYaml(http, 'default', ', auth: plain, user: analyst, password: Xq7-nope, transport: http')}`,
-        `mismatch: ${hiveYaml(plain, 'default')}`,
-      ].join('\n') + '\n');
+      writeFileSync(
+        join(dir, 'connections.yaml'),
+        [
+          `nosasl: ${hiveYaml(nosasl, 'default', ', hive_conf: { mapreduce.job.queuename: crm }')}`,
+          `plain: ${hiveYaml(plain, 'default', ', auth: plain, user: analyst, password: s3cret')}`,
+          `http: ${hiveYaml(http, 'default', ', auth: plain, user: analyst, password: s3cret, transport: http, path: /cliservice')}`,
+          `plain_bad: ${hiveYaml(plain, 'default', ', auth: plain, user: analyst, password: Xq7-nope')}`,
+          `http_bad: ${hiveYaml(http, 'default', ', auth: plain, user: analyst, password: Xq7-nope, transport: http')}`,
+          `mismatch: ${hiveYaml(plain, 'default')}`,
+        ].join('\n') + '\n',
+      );
       const job = OFFLINE_CASES['offline-main'].yaml;
       for (const source of ['nosasl', 'plain', 'http', 'plain_bad', 'http_bad', 'mismatch']) {
-        writeFileSync(join(dir, `${source}.yaml`), job.replace('name: offline-main', `name: main-${source.replace('_', '-')}`).replace('source: wh', `source: ${source}`));
+        writeFileSync(
+          join(dir, `${source}.yaml`),
+          job
+            .replace('name: offline-main', `name: main-${source.replace('_', '-')}`)
+            .replace('source: wh', `source: ${source}`),
+        );
       }
     });
 
@@ -233,10 +306,27 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     });
 
     it('sets hive_conf on the session', async () => {
-      const w = await openHive('nosasl', { type: 'hive', host: '127.0.0.1', port: nosasl.port, database: 'default', auth: 'nosasl', transport: 'binary', path: '/cliservice', tls: false, connect_timeout: '10s', query_timeout: '1m', hive_conf: { 'mapreduce.job.queuename': 'crm', 'hive.execution.engine': 'tez' }, fetch_size: 100 });
+      const w = await openHive('nosasl', {
+        type: 'hive',
+        host: '127.0.0.1',
+        port: nosasl.port,
+        database: 'default',
+        auth: 'nosasl',
+        transport: 'binary',
+        path: '/cliservice',
+        tls: false,
+        connect_timeout: '10s',
+        query_timeout: '1m',
+        hive_conf: { 'mapreduce.job.queuename': 'crm', 'hive.execution.engine': 'tez' },
+        fetch_size: 100,
+      });
       try {
-        expect(await w.all({ sql: 'set mapreduce.job.queuename', bindings: [] })).toEqual([['mapreduce.job.queuename=crm']]);
-        expect(await w.all({ sql: 'set hive.execution.engine', bindings: [] })).toEqual([['hive.execution.engine=tez']]);
+        expect(await w.all({ sql: 'set mapreduce.job.queuename', bindings: [] })).toEqual([
+          ['mapreduce.job.queuename=crm'],
+        ]);
+        expect(await w.all({ sql: 'set hive.execution.engine', bindings: [] })).toEqual([
+          ['hive.execution.engine=tez'],
+        ]);
         expect(await w.version()).toBe('Apache Hive 3.1.3');
       } finally {
         await w.close();
@@ -246,7 +336,10 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     it.each([
       ['plain_bad', /^error: plain_bad: HiveServer2 at 127\.0\.0\.1:\d+ refused the login: .+$/],
       ['http_bad', /^error: http_bad: HiveServer2 at 127\.0\.0\.1:\d+ answered HTTP 401 \(check user and password\)$/],
-      ['mismatch', /^error: mismatch: HiveServer2 at 127\.0\.0\.1:\d+ closed the connection while connecting: does it expect another auth \(set: nosasl\) or transport \(set: binary\)\?$/],
+      [
+        'mismatch',
+        /^error: mismatch: HiveServer2 at 127\.0\.0\.1:\d+ closed the connection while connecting: does it expect another auth \(set: nosasl\) or transport \(set: binary\)\?$/,
+      ],
     ])('%s: bad credentials (or NOSASL against a SASL server) give one line and exit 1', async (source, message) => {
       const r = await runCli(['run', `${source}.yaml`, '--at', OFFLINE_AT, '--csv', '-'], { cwd: dir });
       expect(r.code).toBe(1);
@@ -259,21 +352,31 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
   describe('Hive as the other connection, and Kerberos', () => {
     const dir = mkdtempSync(join(tmpdir(), 'crm-leads-hive-other-'));
     beforeAll(() => {
-      writeFileSync(join(dir, 'connections.yaml'), [
-        `wh: ${offline.yaml}`,
-        `crm: ${hiveYaml(nosasl, 'default')}`,
-        'kerb: { type: hive, host: 127.0.0.1, port: 1, auth: kerberos, kerberos_service: hive }',
-      ].join('\n') + '\n');
+      writeFileSync(
+        join(dir, 'connections.yaml'),
+        [
+          `wh: ${offline.yaml}`,
+          `crm: ${hiveYaml(nosasl, 'default')}`,
+          'kerb: { type: hive, host: 127.0.0.1, port: 1, auth: kerberos, kerberos_service: hive }',
+        ].join('\n') + '\n',
+      );
       writeFileSync(join(dir, 'cross-connection.yaml'), OFFLINE_CASES['cross-connection'].yaml);
-      writeFileSync(join(dir, 'kerb.yaml'), 'name: kerb\nsource: kerb\naudience: { table: dim_user }\nlead: { fields: [user_id] }\n');
+      writeFileSync(
+        join(dir, 'kerb.yaml'),
+        'name: kerb\nsource: kerb\naudience: { table: dim_user }\nlead: { fields: [user_id] }\n',
+      );
     });
 
     it('conversions kept on Hive filter a MySQL audience the same way', async () => {
       const r = await runCli(['run', 'cross-connection.yaml', '--at', OFFLINE_AT], { cwd: dir });
       expect(r.stderr).not.toMatch(/error/i);
       expect(r.code).toBe(0);
-      expect(readFileSync(join(dir, 'out', 'cross-connection.csv'), 'utf8')).toBe(OFFLINE_CASES['cross-connection'].csv);
-      expect(nosasl.statements.at(-1)).toMatch(/^select distinct `c`\.`buyer_id` from `crm_orders` as `c` where `c`\.`paid_at` >= TIMESTAMP '2026-10-24 09:00:00'/);
+      expect(readFileSync(join(dir, 'out', 'cross-connection.csv'), 'utf8')).toBe(
+        OFFLINE_CASES['cross-connection'].csv,
+      );
+      expect(nosasl.statements.at(-1)).toMatch(
+        /^select distinct `c`\.`buyer_id` from `crm_orders` as `c` where `c`\.`paid_at` >= TIMESTAMP '2026-10-24 09:00:00'/,
+      );
     });
 
     it('auth kerberos without the optional kerberos package says which package to install', async () => {
@@ -297,16 +400,22 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
       await new Promise((resolve) => probe.close(resolve));
       // A server that accepts and never answers: what hive-driver meets with NOSASL against a
       // SASL server, or a host behind a firewall that swallows packets.
-      silent = createServer((socket) => { silentSockets.push(socket); socket.on('error', () => {}); });
+      silent = createServer((socket) => {
+        silentSockets.push(socket);
+        socket.on('error', () => {});
+      });
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const silentPort = (silent.address() as { port: number }).port;
-      writeFileSync(join(dir, 'connections.yaml'), [
-        `wh: ${hiveYaml(nosasl, 'default')}`,
-        `dead: { type: hive, host: 127.0.0.1, port: ${closedPort}, connect_timeout: 5s }`,
-        `silent: { type: hive, host: 127.0.0.1, port: ${silentPort}, connect_timeout: 2s }`,
-        // Small pages: 2000 FetchResults for many_people, so Ctrl-C lands mid-stream.
-        `slow: ${hiveYaml(nosasl, 'default', '', 100)}`,
-      ].join('\n') + '\n');
+      writeFileSync(
+        join(dir, 'connections.yaml'),
+        [
+          `wh: ${hiveYaml(nosasl, 'default')}`,
+          `dead: { type: hive, host: 127.0.0.1, port: ${closedPort}, connect_timeout: 5s }`,
+          `silent: { type: hive, host: 127.0.0.1, port: ${silentPort}, connect_timeout: 2s }`,
+          // Small pages: 2000 FetchResults for many_people, so Ctrl-C lands mid-stream.
+          `slow: ${hiveYaml(nosasl, 'default', '', 100)}`,
+        ].join('\n') + '\n',
+      );
       const job = (name: string, source: string, table: string) =>
         `name: ${name}\nsource: ${source}\ntimezone: Asia/Shanghai\naudience: { table: ${table} }\nlead: { fields: [user_id, phone] }\n`;
       writeJobs(dir, {
@@ -314,7 +423,8 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
         'dead.yaml': job('dead-host', 'dead', 'dim_user'),
         'silent.yaml': job('silent-host', 'silent', 'dim_user'),
         'many.yaml': job('many-people', 'slow', 'many_people'),
-        'big.yaml': 'name: big-keys\nsource: wh\naudience: { table: big_keys }\nlead: { fields: [user_id, name], order_by: { name: asc } }\n',
+        'big.yaml':
+          'name: big-keys\nsource: wh\naudience: { table: big_keys }\nlead: { fields: [user_id, name], order_by: { name: asc } }\n',
       });
     });
 
@@ -323,30 +433,43 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
       await new Promise((resolve) => silent?.close(resolve));
     });
 
-    it('a missing table: the server\'s one-line cause, exit 1', async () => {
+    it("a missing table: the server's one-line cause, exit 1", async () => {
       const r = await runCli(['run', 'missing.yaml', '--csv', '-'], { cwd: dir });
       expect(r.code).toBe(1);
-      expect(errorLines(r)).toEqual([expect.stringMatching(/^error: wh: Error while processing statement: Table '[\w.]*no_such_table' doesn't exist$/)]);
+      expect(errorLines(r)).toEqual([
+        expect.stringMatching(
+          /^error: wh: Error while processing statement: Table '[\w.]*no_such_table' doesn't exist$/,
+        ),
+      ]);
       expect(r.summary).toMatchObject({ job: 'missing-table', status: 'failed', exit: 1 });
     });
 
     it('a dead host (closed port): refused, one line, exit 1', async () => {
       const r = await runCli(['run', 'dead.yaml', '--csv', '-'], { cwd: dir });
       expect(r.code).toBe(1);
-      expect(errorLines(r)).toEqual([`error: dead: cannot connect to HiveServer2 at 127.0.0.1:${closedPort} (connect ECONNREFUSED 127.0.0.1:${closedPort})`]);
+      expect(errorLines(r)).toEqual([
+        `error: dead: cannot connect to HiveServer2 at 127.0.0.1:${closedPort} (connect ECONNREFUSED 127.0.0.1:${closedPort})`,
+      ]);
     });
 
-    it('a server that never answers: a connect timeout instead of hive-driver\'s silent hang', async () => {
+    it("a server that never answers: a connect timeout instead of hive-driver's silent hang", async () => {
       const started = Date.now();
       const r = await runCli(['run', 'silent.yaml', '--csv', '-'], { cwd: dir, timeoutMs: 30_000 });
       expect(r.code).toBe(1);
       expect(Date.now() - started).toBeLessThan(20_000);
-      expect(errorLines(r)).toEqual([expect.stringMatching(/^error: silent: no answer from HiveServer2 at 127\.0\.0\.1:\d+ within 2s \(auth nosasl, transport binary\): the host may be down, or the server expects another auth or transport$/)]);
+      expect(errorLines(r)).toEqual([
+        expect.stringMatching(
+          /^error: silent: no answer from HiveServer2 at 127\.0\.0\.1:\d+ within 2s \(auth nosasl, transport binary\): the host may be down, or the server expects another auth or transport$/,
+        ),
+      ]);
     });
 
     it('Ctrl-C mid-stream cancels the operation, closes the session, one line, exit 1', async () => {
       const cancelledBefore = nosasl.cancelled;
-      const child = spawn(process.execPath, [BIN, 'run', 'many.yaml', '--csv', '-'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'run', 'many.yaml', '--csv', '-'], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       let interrupted = false;
@@ -366,7 +489,9 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
       expect(leadLines).toBeLessThan(MANY_PEOPLE);
       expect(code).toBe(1);
       expect(stderr).not.toMatch(/^\s+at /m);
-      expect(stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual(['error: slow: query cancelled; the Hive operation was cancelled and the session closed']);
+      expect(stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+        'error: slow: query cancelled; the Hive operation was cancelled and the session closed',
+      ]);
       expect(nosasl.cancelled).toBeGreaterThan(cancelledBefore);
       expect(nosasl.sessionsOpen()).toBe(0);
     }, 60_000);
@@ -374,15 +499,28 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     it('BIGINT keys beyond 2^53 keep every digit', async () => {
       const r = await runCli(['run', 'big.yaml', '--csv', '-'], { cwd: dir });
       expect(r.code).toBe(0);
-      expect(r.stdout.split(/\r?\n/).filter((l) => l !== '' && !l.startsWith('{'))).toEqual(['user_id,name', ...BIG_KEYS.map((k, i) => `${k},big ${i}`)]);
+      expect(r.stdout.split(/\r?\n/).filter((l) => l !== '' && !l.startsWith('{'))).toEqual([
+        'user_id,name',
+        ...BIG_KEYS.map((k, i) => `${k},big ${i}`),
+      ]);
     });
   });
 
   describe('the same statements, in process', () => {
     const at = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
     const spec = (): Extract<ConnectionSpec, { type: 'hive' }> => ({
-      type: 'hive', host: '127.0.0.1', port: nosasl.port, database: 'default', auth: 'nosasl', transport: 'binary', path: '/cliservice',
-      tls: false, connect_timeout: '10s', query_timeout: '1m', hive_conf: {}, fetch_size: 1000,
+      type: 'hive',
+      host: '127.0.0.1',
+      port: nosasl.port,
+      database: 'default',
+      auth: 'nosasl',
+      transport: 'binary',
+      path: '/cliservice',
+      tls: false,
+      connect_timeout: '10s',
+      query_timeout: '1m',
+      hive_conf: {},
+      fetch_size: 1000,
     });
     let hive: Warehouse;
     let mysql: Warehouse;
@@ -396,20 +534,28 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     });
 
     const planFor = (yaml: string, dialect: 'hive' | 'mysql', shard?: Shard) =>
-      planJob(loadJob('/virtual/in-process.yaml', undefined, {}, `name: in-process\nsource: wh\n${yaml}`), at, dialect, { shard });
+      planJob(
+        loadJob('/virtual/in-process.yaml', undefined, {}, `name: in-process\nsource: wh\n${yaml}`),
+        at,
+        dialect,
+        { shard },
+      );
     const rowsOf = async (w: Warehouse, query: { sql: string; bindings: unknown[] }) => {
       const rows: unknown[][] = [];
       for await (const batch of w.stream(query)) rows.push(...batch);
       return rows.map((r) => String(r[0])).sort();
     };
 
-    it.each(HOSTILE_NAMES.map((name, i) => [JSON.stringify(name), name, i + 1] as const))('the value %s arrives as written', async (_label, name, id) => {
-      const job = planFor(`audience: { table: odd_names }\nlead: { fields: [name] }\n`, 'hive');
-      job.job.audience.where = [{ column: 'name', condition: { op: 'eq', value: name } }];
-      const query = renderHiveQuery(job);
-      expect(await rowsOf(hive, query)).toEqual([String(id)]);
-      expect(query.sql).not.toContain('${');
-    });
+    it.each(HOSTILE_NAMES.map((name, i) => [JSON.stringify(name), name, i + 1] as const))(
+      'the value %s arrives as written',
+      async (_label, name, id) => {
+        const job = planFor(`audience: { table: odd_names }\nlead: { fields: [name] }\n`, 'hive');
+        job.job.audience.where = [{ column: 'name', condition: { op: 'eq', value: name } }];
+        const query = renderHiveQuery(job);
+        expect(await rowsOf(hive, query)).toEqual([String(id)]);
+        expect(query.sql).not.toContain('${');
+      },
+    );
 
     it('shards split the audience as on MySQL: the same CRC32 of the key text', async () => {
       const yaml = 'audience: { table: dim_user }\nlead: { fields: [user_id] }\n';
@@ -424,11 +570,13 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     });
 
     it('query_timeout: a query still running when it passes is cancelled on the server', async () => {
-      const slow = await startHiveTestServer({ database: 'crm_leads_hive_offline', queryDelayMs: 5000 });
+      const slow = await startHiveTestServer({ database: testDatabaseName('hive_offline'), queryDelayMs: 5000 });
       const w = await openHive('slow', { ...spec(), port: slow.port, query_timeout: '1s' });
       try {
         const started = Date.now();
-        await expect(w.all({ sql: 'select 1', bindings: [] })).rejects.toThrow(/^slow: the query took longer than query_timeout \(1s\) at HiveServer2 127\.0\.0\.1:\d+ and was cancelled$/);
+        await expect(w.all({ sql: 'select 1', bindings: [] })).rejects.toThrow(
+          /^slow: the query took longer than query_timeout \(1s\) at HiveServer2 127\.0\.0\.1:\d+ and was cancelled$/,
+        );
         expect(Date.now() - started).toBeLessThan(4000);
         expect(slow.cancelled).toBe(1);
       } finally {
@@ -441,7 +589,10 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     it('stops early without reading the rest: breaking out cancels and closes the operation', async () => {
       const cancelled = nosasl.cancelled;
       let seen = 0;
-      for await (const batch of hive.stream({ sql: 'select user_id from many_people', bindings: [] }, { batchSize: 100 })) {
+      for await (const batch of hive.stream(
+        { sql: 'select user_id from many_people', bindings: [] },
+        { batchSize: 100 },
+      )) {
         seen += batch.length;
         if (seen >= 300) break;
       }

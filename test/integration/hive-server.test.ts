@@ -7,13 +7,14 @@ import { startHiveTestServer, type HiveTestServer, type HiveTestServerOptions } 
 import { DEFAULT_HTTP_PATH } from '../support/hive-server/http-transport.ts';
 import { mariaDbConfigFromEnv } from '../support/hive-server/mariadb.ts';
 import { decodeRowSet, decodeSchema } from '../support/hive-server/client-rows.ts';
+import { testDatabaseName } from '../support/databases.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const { HiveClient, HiveUtils, connections, auth, thrift } = hive;
 const T = thrift.TCLIService_types;
 const utils = new HiveUtils(T);
 
-const DATABASE = 'crm_leads_hive_server_test';
+const DATABASE = testDatabaseName('hive_server_test');
 const USERS = { alice: 's3cret' };
 const NUMBERS = 5000;
 const mariadb = mariaDbConfigFromEnv();
@@ -51,31 +52,52 @@ const variants: Variant[] = [
   {
     name: 'binary + NOSASL',
     server: { transport: 'binary', auth: 'nosasl' },
-    connect: (client, port) => client.connect({ host: '127.0.0.1', port }, new connections.TcpConnection(), new auth.NoSaslAuthentication()),
+    connect: (client, port) =>
+      client.connect({ host: '127.0.0.1', port }, new connections.TcpConnection(), new auth.NoSaslAuthentication()),
   },
   {
     name: 'binary + SASL PLAIN',
     server: { transport: 'binary', auth: 'plain', users: USERS },
     connect: (client, port, credentials = good) =>
-      client.connect({ host: '127.0.0.1', port }, new connections.TcpConnection(), new auth.PlainTcpAuthentication(credentials)),
+      client.connect(
+        { host: '127.0.0.1', port },
+        new connections.TcpConnection(),
+        new auth.PlainTcpAuthentication(credentials),
+      ),
   },
   {
     name: 'http + Basic',
     server: { transport: 'http', users: USERS },
     connect: (client, port, credentials = good) =>
-      client.connect({ host: '127.0.0.1', port, options: { path: DEFAULT_HTTP_PATH } }, new connections.HttpConnection(), new auth.PlainHttpAuthentication(credentials)),
+      client.connect(
+        { host: '127.0.0.1', port, options: { path: DEFAULT_HTTP_PATH } },
+        new connections.HttpConnection(),
+        new auth.PlainHttpAuthentication(credentials),
+      ),
   },
 ];
 
-interface Connected { client: any; session: any; errors: unknown[] }
+interface Connected {
+  client: any;
+  session: any;
+  errors: unknown[];
+}
 
-async function open(variant: Variant, server: HiveTestServer, configuration?: Record<string, string>): Promise<Connected> {
+async function open(
+  variant: Variant,
+  server: HiveTestServer,
+  configuration?: Record<string, string>,
+): Promise<Connected> {
   const client = new HiveClient(thrift.TCLIService, T);
   const errors: unknown[] = [];
   // Transport errors arrive as 'error' events; unheard, EventEmitter would throw them at the test runner.
   client.on('error', (error: unknown) => errors.push(error));
   await within(5000, variant.connect(client, server.port), 'connect');
-  const session = await within(5000, client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, configuration }), 'openSession');
+  const session = await within(
+    5000,
+    client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, configuration }),
+    'openSession',
+  );
   return { client, session, errors };
 }
 
@@ -84,7 +106,11 @@ async function shut({ client, session }: Connected): Promise<void> {
   client.close();
 }
 
-interface QueryResult { columns: ReturnType<typeof decodeSchema>; rows: unknown[][]; batches: number[] }
+interface QueryResult {
+  columns: ReturnType<typeof decodeSchema>;
+  rows: unknown[][];
+  batches: number[];
+}
 
 /** Executes asynchronously, polls, then pages with FetchResults until hive-driver sees no more rows. */
 async function query(session: any, sql: string, maxRows = 1000): Promise<QueryResult> {
@@ -113,17 +139,34 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
   beforeAll(async () => {
     const conn = await mysql.createConnection({ ...mariadb, charset: 'utf8mb4', multipleStatements: true });
     try {
-      await conn.query(`DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4; USE ${DATABASE};`);
+      await conn.query(
+        `DROP DATABASE IF EXISTS ${DATABASE}; CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4; USE ${DATABASE};`,
+      );
       await conn.query(`CREATE TABLE sample (
         id INT PRIMARY KEY, name VARCHAR(100), note TEXT, created_at DATETIME,
         big BIGINT, amount DECIMAL(12,2), active BOOLEAN, ratio DOUBLE)`);
-      await conn.query('INSERT INTO sample VALUES ?', [[
-        [1, '张三 李四', `He said "hi" and it's C:\\temp\\new`, '2024-02-29 13:45:07', '9007199254740993', '12345.67', true, 0.5],
-        [2, null, null, null, null, null, null, null],
-        [3, 'ascii', '', '1999-12-31 23:59:59', '-9223372036854775808', '-0.01', false, -1.25],
-      ]]);
+      await conn.query('INSERT INTO sample VALUES ?', [
+        [
+          [
+            1,
+            '张三 李四',
+            `He said "hi" and it's C:\\temp\\new`,
+            '2024-02-29 13:45:07',
+            '9007199254740993',
+            '12345.67',
+            true,
+            0.5,
+          ],
+          [2, null, null, null, null, null, null, null],
+          [3, 'ascii', '', '1999-12-31 23:59:59', '-9223372036854775808', '-0.01', false, -1.25],
+        ],
+      ]);
       await conn.query('CREATE TABLE numbers (n INT PRIMARY KEY, label VARCHAR(20), big BIGINT)');
-      const numbers = Array.from({ length: NUMBERS }, (_, i) => [i + 1, `row-${i + 1}`, (9007199254740000n + BigInt(i + 1)).toString()]);
+      const numbers = Array.from({ length: NUMBERS }, (_, i) => [
+        i + 1,
+        `row-${i + 1}`,
+        (9007199254740000n + BigInt(i + 1)).toString(),
+      ]);
       await conn.query('INSERT INTO numbers VALUES ?', [numbers]);
     } finally {
       await conn.end();
@@ -151,27 +194,49 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
 
     it('returns exact values and Hive types', async () => {
       const connected = await open(variant, server);
-      const result = await query(connected.session, '  SELECT id, name, note, created_at, big, amount, active, ratio FROM sample ORDER BY id;  ');
+      const result = await query(
+        connected.session,
+        '  SELECT id, name, note, created_at, big, amount, active, ratio FROM sample ORDER BY id;  ',
+      );
       await shut(connected);
 
       const I = T.TTypeId;
       expect(result.columns.map((c) => [c.name, c.typeId])).toEqual([
-        ['id', I.INT_TYPE], ['name', I.STRING_TYPE], ['note', I.STRING_TYPE], ['created_at', I.TIMESTAMP_TYPE],
-        ['big', I.BIGINT_TYPE], ['amount', I.DECIMAL_TYPE], ['active', I.BOOLEAN_TYPE], ['ratio', I.DOUBLE_TYPE],
+        ['id', I.INT_TYPE],
+        ['name', I.STRING_TYPE],
+        ['note', I.STRING_TYPE],
+        ['created_at', I.TIMESTAMP_TYPE],
+        ['big', I.BIGINT_TYPE],
+        ['amount', I.DECIMAL_TYPE],
+        ['active', I.BOOLEAN_TYPE],
+        ['ratio', I.DOUBLE_TYPE],
       ]);
       expect(result.columns[5].qualifiers).toEqual({ precision: 12, scale: 2 });
       expect(result.rows).toEqual([
-        [1, '张三 李四', `He said "hi" and it's C:\\temp\\new`, '2024-02-29 13:45:07', '9007199254740993', '12345.67', true, 0.5],
+        [
+          1,
+          '张三 李四',
+          `He said "hi" and it's C:\\temp\\new`,
+          '2024-02-29 13:45:07',
+          '9007199254740993',
+          '12345.67',
+          true,
+          0.5,
+        ],
         [2, null, null, null, null, null, null, null],
         [3, 'ascii', '', '1999-12-31 23:59:59', '-9223372036854775808', '-0.01', false, -1.25],
       ]);
-      expect(server.statements.at(-1)).toBe('  SELECT id, name, note, created_at, big, amount, active, ratio FROM sample ORDER BY id;  ');
+      expect(server.statements.at(-1)).toBe(
+        '  SELECT id, name, note, created_at, big, amount, active, ratio FROM sample ORDER BY id;  ',
+      );
     });
 
     it('runs HiveQL literals as written (backslash escapes, TIMESTAMP literal, INTERVAL)', async () => {
       const connected = await open(variant, server);
-      const result = await query(connected.session,
-        "SELECT 'it\\'s a \\\\ path' AS s, TIMESTAMP '2024-01-31 08:00:00' + INTERVAL 1 DAY AS t, `n` FROM `numbers` WHERE n = 7");
+      const result = await query(
+        connected.session,
+        "SELECT 'it\\'s a \\\\ path' AS s, TIMESTAMP '2024-01-31 08:00:00' + INTERVAL 1 DAY AS t, `n` FROM `numbers` WHERE n = 7",
+      );
       await shut(connected);
       expect(result.rows).toEqual([["it's a \\ path", '2024-02-01 08:00:00', 7]]);
     });
@@ -203,7 +268,9 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
       await operation.close();
 
       // Synchronous execution (hive-driver's default) fails on ExecuteStatement itself.
-      const syncError: any = await connected.session.executeStatement('SELECT * FROM no_such_table').catch((e: unknown) => e);
+      const syncError: any = await connected.session
+        .executeStatement('SELECT * FROM no_such_table')
+        .catch((e: unknown) => e);
       expect(syncError.message).toContain(missing);
 
       await shut(connected);
@@ -211,13 +278,18 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
     });
 
     it('accepts SET, USE and session configuration', async () => {
-      const connected = await open(variant, server, { 'use:database': 'default', 'set:hiveconf:hive.exec.parallel': 'true' });
+      const connected = await open(variant, server, {
+        'use:database': 'default',
+        'set:hiveconf:hive.exec.parallel': 'true',
+      });
       const { session } = connected;
       const set = await session.executeStatement('SET hive.vectorized.execution.enabled=false;');
       expect(((await utils.waitUntilReady(set, false, () => undefined)) as any).hasResultSet).toBe(false);
       await set.close();
       expect((await query(session, 'SET hive.exec.parallel')).rows).toEqual([['hive.exec.parallel=true']]);
-      expect((await query(session, 'set hive.vectorized.execution.enabled')).rows).toEqual([['hive.vectorized.execution.enabled=false']]);
+      expect((await query(session, 'set hive.vectorized.execution.enabled')).rows).toEqual([
+        ['hive.vectorized.execution.enabled=false'],
+      ]);
 
       await (await session.executeStatement(`USE \`${DATABASE}\``)).close();
       await (await session.executeStatement('USE default')).close();
@@ -229,10 +301,14 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
 
     it('polls a running operation until it finishes', async () => {
       const connected = await open(variant, slow);
-      const operation = await connected.session.executeStatement('SELECT n FROM numbers WHERE n <= 3 ORDER BY n', { runAsync: true });
+      const operation = await connected.session.executeStatement('SELECT n FROM numbers WHERE n <= 3 ORDER BY n', {
+        runAsync: true,
+      });
       const states: number[] = [];
       const started = Date.now();
-      await utils.waitUntilReady(operation, false, (status: any) => { states.push(status.operationState); });
+      await utils.waitUntilReady(operation, false, (status: any) => {
+        states.push(status.operationState);
+      });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
       expect(states[0]).toBe(T.TOperationState.RUNNING_STATE);
       expect(states.at(-1)).toBe(T.TOperationState.FINISHED_STATE);
@@ -251,7 +327,11 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
       expect((await operation.status()).operationState).toBe(T.TOperationState.RUNNING_STATE);
       await operation.cancel();
       expect(slow.cancelled).toBe(before + 1);
-      const cancelled: any = await within(5000, utils.waitUntilReady(operation, false, () => undefined).catch((e: unknown) => e), 'status after cancel');
+      const cancelled: any = await within(
+        5000,
+        utils.waitUntilReady(operation, false, () => undefined).catch((e: unknown) => e),
+        'status after cancel',
+      );
       expect(cancelled.message).toBe('The operation was canceled by a client');
       await operation.close();
 
@@ -304,11 +384,21 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
       await http?.close();
     });
 
-    it('binary + SASL PLAIN: the connect is refused with HiveServer2\'s message', async () => {
-      for (const credentials of [{ username: 'alice', password: 'wrong' }, { username: 'mallory', password: 's3cret' }]) {
+    it("binary + SASL PLAIN: the connect is refused with HiveServer2's message", async () => {
+      for (const credentials of [
+        { username: 'alice', password: 'wrong' },
+        { username: 'mallory', password: 's3cret' },
+      ]) {
         const client = new HiveClient(thrift.TCLIService, T);
         client.on('error', () => undefined);
-        const error: any = await within(5000, variants[1].connect(client, plain.port, credentials).then(() => null, (e: unknown) => e), 'PLAIN login');
+        const error: any = await within(
+          5000,
+          variants[1].connect(client, plain.port, credentials).then(
+            () => null,
+            (e: unknown) => e,
+          ),
+          'PLAIN login',
+        );
         expect(error?.message).toBe('Authentication error: Error validating the login');
       }
       expect(plain.sessionsOpen()).toBe(0);
@@ -319,8 +409,14 @@ describe.skipIf(!runSuite)('Hive test server (hive-driver against MariaDB)', () 
       const events: any[] = [];
       client.on('error', (e: unknown) => events.push(e));
       await variants[2].connect(client, http.port, { username: 'alice', password: 'wrong' });
-      const error: any = await within(5000,
-        client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10 }).then(() => null, (e: unknown) => e), 'openSession');
+      const error: any = await within(
+        5000,
+        client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10 }).then(
+          () => null,
+          (e: unknown) => e,
+        ),
+        'openSession',
+      );
       expect(error?.message).toContain('Authentication Error');
       expect(events.map((e) => e.statusCode)).toContain(401);
       expect(http.sessionsOpen()).toBe(0);

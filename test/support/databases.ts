@@ -34,13 +34,28 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database named `crm_leads_<name>` on the dialect's server. */
+/**
+ * The server-side name of a test database: `crm_leads_<CRM_LEADS_TEST_NS><name>`, lower case.
+ * CRM_LEADS_TEST_NS (empty by default) lets two checkouts run their suites at once on the same
+ * servers without dropping each other's databases.
+ */
+export function testDatabaseName(name: string): string {
+  return `crm_leads_${process.env.CRM_LEADS_TEST_NS ?? ''}${name}`.toLowerCase();
+}
+
+/** A fresh, empty database named by `testDatabaseName(name)` on the dialect's server. */
 export async function createTestDatabase(dialect: TestDialect, name: string): Promise<TestDatabase> {
-  const db = `crm_leads_${name}`.toLowerCase();
+  const db = testDatabaseName(name);
   if (dialect === 'sqlite') {
     const path = join(mkdtempSync(join(tmpdir(), 'crm-leads-')), `${db}.db`);
     const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: path }, useNullAsDefault: true });
-    return { dialect, knex, connection: { type: 'sqlite', path }, yaml: `{ type: sqlite, path: "${path}" }`, drop: () => knex.destroy() };
+    return {
+      dialect,
+      knex,
+      connection: { type: 'sqlite', path },
+      yaml: `{ type: sqlite, path: "${path}" }`,
+      drop: () => knex.destroy(),
+    };
   }
   if (dialect === 'mysql') {
     const admin = knexFactory({ client: 'mysql2', connection: MYSQL });
@@ -48,12 +63,20 @@ export async function createTestDatabase(dialect: TestDialect, name: string): Pr
     await admin.raw(`DROP DATABASE IF EXISTS \`${db}\``);
     await admin.raw(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     await admin.destroy();
-    const knex = knexFactory({ client: 'mysql2', connection: { ...MYSQL, database: db, dateStrings: true, charset: 'utf8mb4' } });
+    const knex = knexFactory({
+      client: 'mysql2',
+      connection: { ...MYSQL, database: db, dateStrings: true, charset: 'utf8mb4' },
+    });
     const connection: ConnectionSpec = { type: 'mysql', ...MYSQL, database: db };
     return {
-      dialect, knex, connection,
+      dialect,
+      knex,
+      connection,
       yaml: `{ type: mysql, host: "${MYSQL.host}", port: ${MYSQL.port}, user: "${MYSQL.user}", password: "${MYSQL.password}", database: ${db} }`,
-      drop: async () => { await knex.raw(`DROP DATABASE IF EXISTS \`${db}\``); await knex.destroy(); },
+      drop: async () => {
+        await knex.raw(`DROP DATABASE IF EXISTS \`${db}\``);
+        await knex.destroy();
+      },
     };
   }
   const admin = knexFactory({ client: 'pg', connection: { ...POSTGRES, database: 'postgres' } });
@@ -64,7 +87,9 @@ export async function createTestDatabase(dialect: TestDialect, name: string): Pr
   const knex = knexFactory({ client: 'pg', connection: { ...POSTGRES, database: db } });
   const connection: ConnectionSpec = { type: 'postgres', ...POSTGRES, database: db };
   return {
-    dialect, knex, connection,
+    dialect,
+    knex,
+    connection,
     yaml: `{ type: postgres, host: "${POSTGRES.host}", port: ${POSTGRES.port}, user: "${POSTGRES.user}", password: "${POSTGRES.password}", database: ${db} }`,
     drop: async () => {
       await knex.destroy();
@@ -80,7 +105,9 @@ async function reachable(k: Knex, what: string, where: { host: string; port: num
     await k.raw('select 1');
   } catch (err) {
     await k.destroy();
-    throw new Error(`${what} is not reachable at ${where.host}:${where.port} (${(err as Error).message}); the tests need it${process.env.CI === 'true' ? ' (CI=true: failing, not skipping)' : ''}`);
+    throw new Error(
+      `${what} is not reachable at ${where.host}:${where.port} (${(err as Error).message}); the tests need it${process.env.CI === 'true' ? ' (CI=true: failing, not skipping)' : ''}`,
+    );
   }
 }
 
@@ -99,7 +126,11 @@ export async function loadFixture(db: TestDatabase, tables: FixtureTable[]): Pro
     await db.knex.schema.createTable(table.name, (t) => {
       for (const [column, type] of Object.entries(table.columns)) {
         // DATETIME without fractional seconds and without timezone: naive local times.
-        if (type === 'datetime') t.specificType(column, db.dialect === 'postgres' ? 'timestamp(0) without time zone' : db.dialect === 'mysql' ? 'datetime' : 'text');
+        if (type === 'datetime')
+          t.specificType(
+            column,
+            db.dialect === 'postgres' ? 'timestamp(0) without time zone' : db.dialect === 'mysql' ? 'datetime' : 'text',
+          );
         else if (type === 'decimal') t.decimal(column, 14, 2);
         else (t as unknown as Record<string, (c: string) => unknown>)[type](column);
       }

@@ -51,7 +51,10 @@ export function startCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
     stdoutLines.push(...lines.filter(Boolean));
   });
   let closed = false;
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => ((closed = true), resolve(code))));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    closed = true;
+    resolve(code);
+  }));
   return {
     child,
     events,
