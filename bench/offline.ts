@@ -13,7 +13,17 @@
 //   npx tsx bench/offline.ts        (alone)
 // Server from MYSQL_HOST / MYSQL_PORT / MYSQL_USER / MYSQL_PASSWORD (default root@127.0.0.1:3306).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -85,7 +95,10 @@ async function ensureWarehouse(): Promise<void> {
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     await conn.query(`USE ${DATABASE}`);
-    const marker = await conn.query('SELECT users, orders, layout FROM bench_meta').then(([rows]) => (rows as { users: number; orders: number; layout: number }[])[0]).catch(() => undefined);
+    const marker = await conn
+      .query('SELECT users, orders, layout FROM bench_meta')
+      .then(([rows]) => (rows as { users: number; orders: number; layout: number }[])[0])
+      .catch(() => undefined);
     if (marker && marker.users === USERS && marker.orders === ORDERS && marker.layout === LAYOUT) {
       log(`warehouse ${DATABASE}: reused (${USERS} users, ${ORDERS} orders)`);
       return;
@@ -94,8 +107,10 @@ async function ensureWarehouse(): Promise<void> {
     const started = Date.now();
     await conn.query('DROP TABLE IF EXISTS bench_meta, orders, dim_user');
     for (const statement of BUILD) await conn.query(statement);
-    for (let from = 1; from <= USERS; from += CHUNK) await conn.query(insertUsers(from, Math.min(from + CHUNK - 1, USERS)));
-    for (let from = 1; from <= ORDERS; from += CHUNK) await conn.query(insertOrders(from, Math.min(from + CHUNK - 1, ORDERS)));
+    for (let from = 1; from <= USERS; from += CHUNK)
+      await conn.query(insertUsers(from, Math.min(from + CHUNK - 1, USERS)));
+    for (let from = 1; from <= ORDERS; from += CHUNK)
+      await conn.query(insertOrders(from, Math.min(from + CHUNK - 1, ORDERS)));
     await conn.query('ANALYZE TABLE dim_user, orders');
     // The marker goes last: an interrupted build has none and is rebuilt next time.
     await conn.query('CREATE TABLE bench_meta (users INT NOT NULL, orders INT NOT NULL, layout INT NOT NULL)');
@@ -120,17 +135,23 @@ function measure(command: string, args: string[], stdoutFile: string, cwd: strin
   const useTime = existsSync(TIME);
   const out = openSync(stdoutFile, 'w');
   const started = process.hrtime.bigint();
-  const child = useTime ? spawn(TIME, ['-v', command, ...args], { cwd, stdio: ['ignore', out, 'pipe'] }) : spawn(command, args, { cwd, stdio: ['ignore', out, 'pipe'] });
+  const child = useTime
+    ? spawn(TIME, ['-v', command, ...args], { cwd, stdio: ['ignore', out, 'pipe'] })
+    : spawn(command, args, { cwd, stdio: ['ignore', out, 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   let polledKb = 0;
   // Without /usr/bin/time: poll the high-water mark the kernel keeps for the process.
-  const poll = useTime ? undefined : setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      if (m) polledKb = Math.max(polledKb, Number(m[1]));
-    } catch { /* exited */ }
-  }, 20);
+  const poll = useTime
+    ? undefined
+    : setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) polledKb = Math.max(polledKb, Number(m[1]));
+        } catch {
+          /* exited */
+        }
+      }, 20);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => {
@@ -191,12 +212,18 @@ const AREAS: [string, RegExp][] = [
 ];
 
 function profileAreas(file: string): { area: string; ms: number }[] {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const totals = new Map<string, number>();
   profile.samples.forEach((id, i) => {
     const frame = nodes.get(id)!.callFrame;
-    const area = AREAS.find(([, pattern]) => pattern.test(frame.url) || pattern.test(frame.functionName))?.[0] ?? 'start-up and the rest';
+    const area =
+      AREAS.find(([, pattern]) => pattern.test(frame.url) || pattern.test(frame.functionName))?.[0] ??
+      'start-up and the rest';
     totals.set(area, (totals.get(area) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   return [...totals].map(([area, ms]) => ({ area, ms })).sort((a, b) => b.ms - a.ms);
@@ -223,7 +250,10 @@ export async function run(): Promise<void> {
   await ensureWarehouse();
   const dir = mkdtempSync(join(tmpdir(), 'crm-leads-bench-offline-'));
   try {
-    writeFileSync(join(dir, 'connections.yaml'), `bench: { type: mysql, host: "${server.host}", port: ${server.port}, user: "${server.user}", password: "${server.password}", database: ${DATABASE} }\n`);
+    writeFileSync(
+      join(dir, 'connections.yaml'),
+      `bench: { type: mysql, host: "${server.host}", port: ${server.port}, user: "${server.user}", password: "${server.password}", database: ${DATABASE} }\n`,
+    );
     writeFileSync(join(dir, 'all.yaml'), JOB('bench-offline'));
     writeFileSync(join(dir, 'first100k.yaml'), JOB('bench-offline-100k', 100_000));
     const cli = (...args: string[]) => [BIN, ...args, '--at', AT, '--connections', 'connections.yaml'];
@@ -234,9 +264,26 @@ export async function run(): Promise<void> {
     // The exact statement `run` executes, values written in, for the mysql client.
     const compiled = spawnSync(process.execPath, cli('compile', 'all.yaml'), { cwd: dir, encoding: 'utf8' });
     if (compiled.status !== 0) throw new Error(`compile failed: ${compiled.stderr}`);
-    const sql = compiled.stdout.split('\n').filter((l) => !l.startsWith('--')).join('\n').trim().replace(/;$/, '');
+    const sql = compiled.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('--'))
+      .join('\n')
+      .trim()
+      .replace(/;$/, '');
     log(`SQL: ${sql}`);
-    const mysqlArgs = ['--batch', '-h', server.host, '-P', String(server.port), '-u', server.user, ...(server.password ? [`-p${server.password}`] : []), DATABASE, '-e', sql];
+    const mysqlArgs = [
+      '--batch',
+      '-h',
+      server.host,
+      '-P',
+      String(server.port),
+      '-u',
+      server.user,
+      ...(server.password ? [`-p${server.password}`] : []),
+      DATABASE,
+      '-e',
+      sql,
+    ];
 
     const crm: Measured[] = [];
     const client: Measured[] = [];
@@ -248,21 +295,37 @@ export async function run(): Promise<void> {
       client.push(await measure('mysql', mysqlArgs, tsv, dir));
       const leads = lineCount(csv) - 1;
       const rows = lineCount(tsv) - 1;
-      if (leads !== EXPECTED_LEADS || rows !== EXPECTED_LEADS) throw new Error(`expected ${EXPECTED_LEADS} leads; crm-leads wrote ${leads}, mysql ${rows}`);
-      log(`pair ${pair}: crm-leads ${crm.at(-1)!.seconds.toFixed(2)} s (${(statSync(csv).size / 1e6).toFixed(0)} MB CSV, peak RSS ${crm.at(-1)!.peakMb.toFixed(0)} MB) | mysql --batch ${client.at(-1)!.seconds.toFixed(2)} s`);
+      if (leads !== EXPECTED_LEADS || rows !== EXPECTED_LEADS)
+        throw new Error(`expected ${EXPECTED_LEADS} leads; crm-leads wrote ${leads}, mysql ${rows}`);
+      log(
+        `pair ${pair}: crm-leads ${crm.at(-1)!.seconds.toFixed(2)} s (${(statSync(csv).size / 1e6).toFixed(0)} MB CSV, peak RSS ${crm.at(-1)!.peakMb.toFixed(0)} MB) | mysql --batch ${client.at(-1)!.seconds.toFixed(2)} s`,
+      );
       rmSync(csv);
       rmSync(tsv);
     }
     freshLedger();
-    const small = await measure(process.execPath, cli('run', 'first100k.yaml', '--csv', join(dir, 'first100k.csv')), join(dir, 'summary.json'), dir);
+    const small = await measure(
+      process.execPath,
+      cli('run', 'first100k.yaml', '--csv', join(dir, 'first100k.csv')),
+      join(dir, 'summary.json'),
+      dir,
+    );
     const smallLeads = lineCount(join(dir, 'first100k.csv')) - 1;
     if (smallLeads !== 100_000) throw new Error(`expected 100000 leads, got ${smallLeads}`);
     const keySet = measureKeySet();
     // One more run under the V8 profiler (not timed): where crm-leads' own time goes.
     const profileDir = join(dir, 'profile');
     freshLedger();
-    await measure(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...cli('run', 'all.yaml', '--csv', join(dir, 'profiled.csv'))], join(dir, 'summary.json'), dir);
-    const mainProfile = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+    await measure(
+      process.execPath,
+      ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...cli('run', 'all.yaml', '--csv', join(dir, 'profiled.csv'))],
+      join(dir, 'summary.json'),
+      dir,
+    );
+    const mainProfile = readdirSync(profileDir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(profileDir, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0];
     const areas = profileAreas(mainProfile);
     const profiledMs = areas.reduce((n, a) => n + a.ms, 0);
 
@@ -271,12 +334,23 @@ export async function run(): Promise<void> {
     const rss900k = Math.max(...crm.map((c) => c.peakMb));
     log('');
     log(`leads: ${EXPECTED_LEADS} (5 fields) from ${USERS} users / ${ORDERS} orders, MariaDB ${DATABASE}`);
-    log(`crm-leads median ${median(crm.map((c) => c.seconds)).toFixed(2)} s, mysql --batch median ${median(client.map((c) => c.seconds)).toFixed(2)} s`);
-    log(`median time ratio crm-leads / mysql --batch: ${ratio.toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')}) goal <= 1.3: ${ratio <= 1.3 ? 'met' : 'MISSED'}`);
-    log(`crm-leads peak RSS: ${small.peakMb.toFixed(0)} MB at 100k leads (${small.seconds.toFixed(2)} s), ${rss900k.toFixed(0)} MB at 900k leads; goal <= 150 MB: ${Math.max(small.peakMb, rss900k) <= 150 ? 'met' : 'MISSED'}`);
+    log(
+      `crm-leads median ${median(crm.map((c) => c.seconds)).toFixed(2)} s, mysql --batch median ${median(client.map((c) => c.seconds)).toFixed(2)} s`,
+    );
+    log(
+      `median time ratio crm-leads / mysql --batch: ${ratio.toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')}) goal <= 1.3: ${ratio <= 1.3 ? 'met' : 'MISSED'}`,
+    );
+    log(
+      `crm-leads peak RSS: ${small.peakMb.toFixed(0)} MB at 100k leads (${small.seconds.toFixed(2)} s), ${rss900k.toFixed(0)} MB at 900k leads; goal <= 150 MB: ${Math.max(small.peakMb, rss900k) <= 150 ? 'met' : 'MISSED'}`,
+    );
     log(`where crm-leads' main thread spends a 900k run (--cpu-prof, ${(profiledMs / 1000).toFixed(1)} s):`);
-    for (const a of areas) log(`  ${a.area.padEnd(40)} ${(a.ms / 1000).toFixed(2).padStart(6)} s  ${((100 * a.ms) / profiledMs).toFixed(0).padStart(3)}%`);
-    log(`cross-connection key Set: ${keySet.stringMb.toFixed(1)} MB per million string keys (Set<string>, as converted-keys.ts builds it); ${keySet.numberMb.toFixed(1)} MB as Set<number>`);
+    for (const a of areas)
+      log(
+        `  ${a.area.padEnd(40)} ${(a.ms / 1000).toFixed(2).padStart(6)} s  ${((100 * a.ms) / profiledMs).toFixed(0).padStart(3)}%`,
+      );
+    log(
+      `cross-connection key Set: ${keySet.stringMb.toFixed(1)} MB per million string keys (Set<string>, as converted-keys.ts builds it); ${keySet.numberMb.toFixed(1)} MB as Set<number>`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -75,7 +75,9 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function isBuilt(conn: Conn): Promise<boolean> {
   const [rows] = await conn.query(
-    "select 1 from information_schema.tables where table_schema = ? and table_name = 'bench_meta'", [DATABASE]);
+    "select 1 from information_schema.tables where table_schema = ? and table_name = 'bench_meta'",
+    [DATABASE],
+  );
   if ((rows as unknown[]).length === 0) return false;
   const [marker] = await conn.query("select v from bench_meta where k = 'build'");
   return (marker as { v: string }[])[0]?.v === BUILD_MARKER;
@@ -87,8 +89,12 @@ async function isBuilt(conn: Conn): Promise<boolean> {
 async function build(conn: Conn): Promise<void> {
   const started = performance.now();
   await conn.query(`drop table if exists bench_meta, events, dim_item, dim_user`);
-  await conn.query(`create table dim_user (user_id bigint primary key, name varchar(32), phone varchar(16), value_tier varchar(8), income int) engine=InnoDB`);
-  await conn.query(`create table dim_item (item_id int primary key, item_name varchar(64), brand varchar(16), category varchar(16), price decimal(10,2)) engine=InnoDB`);
+  await conn.query(
+    `create table dim_user (user_id bigint primary key, name varchar(32), phone varchar(16), value_tier varchar(8), income int) engine=InnoDB`,
+  );
+  await conn.query(
+    `create table dim_item (item_id int primary key, item_name varchar(64), brand varchar(16), category varchar(16), price decimal(10,2)) engine=InnoDB`,
+  );
   await conn.query(`create table events (id bigint primary key, user_id bigint not null, event_name varchar(32) not null, event_time datetime not null,
     item_id int, duration_s int, channel varchar(16), amount decimal(14,2)) engine=InnoDB`);
   await conn.query(`insert into dim_user select seq, concat('user ', seq), concat('138', lpad(seq, 8, '0')),
@@ -99,7 +105,8 @@ async function build(conn: Conn): Promise<void> {
   // Session s = (seq - 1) div 4 of one user on one item starting at t0; step k = (seq - 1) % 4.
   for (let low = 1; low <= EVENTS; low += CHUNK) {
     const high = Math.min(EVENTS, low + CHUNK - 1);
-    await conn.query(`insert into events
+    await conn.query(
+      `insert into events
       select seq, h % ${USERS} + 1, name,
         timestamp(?) - interval ${DAYS} day + interval ((seq - 1) div 4) * ${DAYS * 86400} div ${EVENTS / 4} + h % 300 + k * 600 + if(k = 0, 0, h2 % 1200) second,
         (h div 13) % ${ITEMS} + 1,
@@ -111,17 +118,24 @@ async function build(conn: Conn): Promise<void> {
                      when 1 then if(h2 % 10 < 6, 'add_cart', 'view_item')
                      when 2 then case when h2 % 10 < 3 then 'pay_order' when h2 % 10 < 5 then 'checkout' else 'view_item' end
                      else case when h2 % 10 < 3 then 'checkout' when h2 % 10 < 5 then 'pay_order' else 'view_item' end end as name
-            from (select seq, (seq - 1) % 4 as k, crc32((seq - 1) div 4) as h, crc32(seq) as h2 from seq_${low}_to_${high}) s) e`, [AT_SQL]);
+            from (select seq, (seq - 1) % 4 as k, crc32((seq - 1) div 4) as h, crc32(seq) as h2 from seq_${low}_to_${high}) s) e`,
+      [AT_SQL],
+    );
     log(`  events ${high.toLocaleString('en')} (${seconds(started).toFixed(0)} s)`);
   }
   await conn.query(`analyze table dim_user, dim_item, events`);
   await conn.query(`create table bench_meta (k varchar(16) primary key, v varchar(64))`);
   await conn.query(`insert into bench_meta values ('build', ?)`, [BUILD_MARKER]);
-  log(`built ${DATABASE}: ${USERS.toLocaleString('en')} users, ${ITEMS.toLocaleString('en')} items, ${EVENTS.toLocaleString('en')} events in ${seconds(started).toFixed(0)} s`);
+  log(
+    `built ${DATABASE}: ${USERS.toLocaleString('en')} users, ${ITEMS.toLocaleString('en')} items, ${EVENTS.toLocaleString('en')} events in ${seconds(started).toFixed(0)} s`,
+  );
 }
 
 async function existingIndexes(conn: Conn): Promise<Set<string>> {
-  const [rows] = await conn.query(`select distinct index_name as name from information_schema.statistics where table_schema = ? and table_name = 'events'`, [DATABASE]);
+  const [rows] = await conn.query(
+    `select distinct index_name as name from information_schema.statistics where table_schema = ? and table_name = 'events'`,
+    [DATABASE],
+  );
   return new Set((rows as { name: string }[]).map((r) => r.name));
 }
 
@@ -149,7 +163,11 @@ async function timeQuery(conn: Conn, query: { sql: string; values: unknown[] }):
   const started = performance.now();
   try {
     // SET STATEMENT caps this query only (a session cap would also stop the index builds).
-    const [rows] = await conn.query({ sql: `set statement max_statement_time = ${TIMEOUT_S} for ${query.sql}`, values: query.values, rowsAsArray: true });
+    const [rows] = await conn.query({
+      sql: `set statement max_statement_time = ${TIMEOUT_S} for ${query.sql}`,
+      values: query.values,
+      rowsAsArray: true,
+    });
     return { s: seconds(started), rows: (rows as unknown[]).length };
   } catch (err) {
     if (/max_statement_time|interrupted|1969/i.test(String((err as Error).message))) return { rows: 0 };
@@ -159,8 +177,10 @@ async function timeQuery(conn: Conn, query: { sql: string; values: unknown[] }):
 
 async function explain(conn: Conn, query: { sql: string; values: unknown[] }): Promise<string[]> {
   const [rows] = await conn.query({ sql: `explain ${query.sql}`, values: query.values });
-  return (rows as Record<string, unknown>[]).map((r) =>
-    `    ${String(r.id).padEnd(2)} ${String(r.select_type).padEnd(18)} ${String(r.table).padEnd(12)} ${String(r.type).padEnd(7)} ${String(r.key ?? '-').padEnd(15)} rows=${String(r.rows).padEnd(9)} ${r.Extra ?? ''}`);
+  return (rows as Record<string, unknown>[]).map(
+    (r) =>
+      `    ${String(r.id).padEnd(2)} ${String(r.select_type).padEnd(18)} ${String(r.table).padEnd(12)} ${String(r.type).padEnd(7)} ${String(r.key ?? '-').padEnd(15)} rows=${String(r.rows).padEnd(9)} ${r.Extra ?? ''}`,
+  );
 }
 
 // Index sets in an order that changes one index at a time; ends on the recommended pair, so a
@@ -184,7 +204,9 @@ async function resizeBufferPool(conn: Conn, megabytes: number): Promise<() => Pr
     // The resize runs in the background: wait for it (at most a minute).
     for (let i = 0; i < 120; i++) {
       const [[now]] = (await conn.query('select @@innodb_buffer_pool_size as size')) as unknown as [{ size: string }[]];
-      const [status] = (await conn.query("show status like 'Innodb_buffer_pool_resize_status'")) as unknown as [{ Value: string }[]];
+      const [status] = (await conn.query("show status like 'Innodb_buffer_pool_resize_status'")) as unknown as [
+        { Value: string }[],
+      ];
       if (Number(now.size) === bytes && !/resiz|started|withdraw/i.test(status[0]?.Value ?? '')) return;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -201,8 +223,11 @@ export async function run(): Promise<void> {
   const conn = await mysql.createConnection({ ...server, database: DATABASE, dateStrings: true, charset: 'utf8mb4' });
   let restorePool = async () => {};
   try {
-    if (process.env.BENCH_TRIGGER_BUFFER_POOL_MB) restorePool = await resizeBufferPool(conn, Number(process.env.BENCH_TRIGGER_BUFFER_POOL_MB));
-    const [[version]] = (await conn.query('select version() as v, @@innodb_buffer_pool_size as pool')) as unknown as [{ v: string; pool: string }[]];
+    if (process.env.BENCH_TRIGGER_BUFFER_POOL_MB)
+      restorePool = await resizeBufferPool(conn, Number(process.env.BENCH_TRIGGER_BUFFER_POOL_MB));
+    const [[version]] = (await conn.query('select version() as v, @@innodb_buffer_pool_size as pool')) as unknown as [
+      { v: string; pool: string }[],
+    ];
     log(`MariaDB ${version.v}, innodb_buffer_pool_size ${Math.round(Number(version.pool) / 2 ** 20)} MiB`);
     if (await isBuilt(conn)) log(`reusing ${DATABASE} (${EVENTS.toLocaleString('en')} events)`);
     else await build(conn);
@@ -222,7 +247,9 @@ export async function run(): Promise<void> {
         table.push(`| ${variant.label} | ${name} | ${show(first)} | ${show(second)} | ${leads} |`);
       }
     }
-    log(`\n| indexes on events | scenario | first run | second run | leads |\n|---|---|---|---|---|\n${table.join('\n')}`);
+    log(
+      `\n| indexes on events | scenario | first run | second run | leads |\n|---|---|---|---|---|\n${table.join('\n')}`,
+    );
   } finally {
     await restorePool();
     await conn.end();

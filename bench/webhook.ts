@@ -40,7 +40,11 @@ export async function run(): Promise<void> {
     // Each pass in a fresh process: its peak RSS is that of one run, not of what ran before.
     // (These passes run under tsx, whose loader thread adds ~35 MB that the CLI does not have.)
     for (const name of ['webhook', 'ledger']) {
-      const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--pass', name, url], { stdio: 'inherit' });
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), '--pass', name, url],
+        { stdio: 'inherit' },
+      );
       const [code] = (await once(child, 'exit')) as [number | null];
       if (code !== 0) throw new Error(`bench webhook: pass ${name} exited with ${code}`);
     }
@@ -73,9 +77,25 @@ async function pass(label: string, url: string, store?: StateStore): Promise<voi
   let peak = rssBefore;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const at = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
-  const webhook = webhookDestination({ type: 'webhook', url, secret: 'bench-secret', headers: {}, batch_size: BATCH, concurrency: 4, timeout: 30, max_retries: 6 });
+  const webhook = webhookDestination({
+    type: 'webhook',
+    url,
+    secret: 'bench-secret',
+    headers: {},
+    batch_size: BATCH,
+    concurrency: 4,
+    timeout: 30,
+    max_retries: 6,
+  });
   const destinations = new TrackedDestinations([webhook], store && { store, atMs: at.epochMs });
-  await destinations.open({ job: 'bench', runId: `bench-${Date.now()}`, at, fields: FIELDS, channel: 'outbound_call', keyName: 'user_id' });
+  await destinations.open({
+    job: 'bench',
+    runId: `bench-${Date.now()}`,
+    at,
+    fields: FIELDS,
+    channel: 'outbound_call',
+    keyName: 'user_id',
+  });
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   for (let i = 0; i < LEADS; i += UPSTREAM_BATCH) {
@@ -104,21 +124,33 @@ async function cliPass(url: string): Promise<void> {
     db.exec('CREATE TABLE dim_user (user_id INTEGER PRIMARY KEY, name TEXT, phone TEXT, city TEXT, income INTEGER)');
     const insert = db.prepare('INSERT INTO dim_user VALUES (?, ?, ?, ?, ?)');
     db.transaction(() => {
-      for (let i = 0; i < LEADS; i += UPSTREAM_BATCH) for (const lead of makeLeads(i, UPSTREAM_BATCH)) insert.run(...(lead.values as unknown[]));
+      for (let i = 0; i < LEADS; i += UPSTREAM_BATCH)
+        for (const lead of makeLeads(i, UPSTREAM_BATCH)) insert.run(...(lead.values as unknown[]));
     })();
     db.close();
     writeFileSync(join(dir, 'connections.yaml'), 'wh: { type: sqlite, path: wh.db }\n');
-    writeFileSync(join(dir, 'job.yaml'), [
-      'name: bench-webhook', 'source: wh', 'audience: { table: dim_user }',
-      `lead: { fields: [${FIELDS.join(', ')}], channel: outbound_call }`,
-      `destinations: [ { type: webhook, url: "${url}", secret: bench-secret, batch_size: ${BATCH}, concurrency: 4 } ]`, '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      [
+        'name: bench-webhook',
+        'source: wh',
+        'audience: { table: dim_user }',
+        `lead: { fields: [${FIELDS.join(', ')}], channel: outbound_call }`,
+        `destinations: [ { type: webhook, url: "${url}", secret: bench-secret, batch_size: ${BATCH}, concurrency: 4 } ]`,
+        '',
+      ].join('\n'),
+    );
     const bin = fileURLToPath(new URL('../bin/crm-leads.js', import.meta.url));
     const started = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-v', process.execPath, bin, 'run', 'job.yaml', '--at', '2026-11-23T09:00:00'], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(
+      '/usr/bin/time',
+      ['-v', process.execPath, bin, 'run', 'job.yaml', '--at', '2026-11-23T09:00:00'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     const seconds = (performance.now() - started) / 1000;
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { leads?: number; not_delivered?: number };
-    if (r.status !== 0 || summary.leads !== LEADS || summary.not_delivered !== 0) throw new Error(`bench: CLI run failed (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
+    if (r.status !== 0 || summary.leads !== LEADS || summary.not_delivered !== 0)
+      throw new Error(`bench: CLI run failed (exit ${r.status}): ${r.stderr.slice(0, 500)}`);
     const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
     process.stdout.write(
       `crm-leads run (CLI, SQLite warehouse -> webhook, ledger): ${LEADS.toLocaleString('en')} leads in ${seconds.toFixed(2)}s wall incl. start-up = ` +
@@ -134,7 +166,10 @@ function makeLeads(from: number, count: number): Lead[] {
   const leads: Lead[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const id = from + i + 1;
-    leads[i] = { key: String(id), values: [id, `用户${id}`, `138${String(id).padStart(8, '0')}`, '上海', 10000 + (id % 5000)] };
+    leads[i] = {
+      key: String(id),
+      values: [id, `用户${id}`, `138${String(id).padStart(8, '0')}`, '上海', 10000 + (id % 5000)],
+    };
   }
   return leads;
 }

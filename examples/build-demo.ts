@@ -26,8 +26,48 @@ const random = () => {
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
 const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '磊', '洋', '勇', '艳', '杰', '军', '涛', '明', '超', '霞', '平', '刚', '婷', '浩', '宇'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '黄',
+  '赵',
+  '吴',
+  '周',
+  '徐',
+  '孙',
+  '马',
+  '朱',
+  '胡',
+  '郭',
+  '何',
+  '林',
+];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '磊',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '军',
+  '涛',
+  '明',
+  '超',
+  '霞',
+  '平',
+  '刚',
+  '婷',
+  '浩',
+  '宇',
+];
 const CITIES = ['北京', '上海', '深圳', '广州', '杭州', '成都', '武汉', '南京', '西安', '重庆'];
 const TAGS = ['购买力强', '消费意愿强', '偏好家电', '偏好厨电', '偏好酒店住宿', '价格敏感', '投诉用户', '母婴人群'];
 const CATEGORIES = ['fridge', 'washer', 'tv', 'kitchen', 'hotel', 'phone'];
@@ -73,8 +113,23 @@ db.transaction(() => {
     const income = between(3000, 60000);
     const tier = income > 40000 ? 'top' : income > 25000 ? 'high' : income > 10000 ? 'mid' : 'low';
     // Some people left no phone or a blank one: they are unreachable for outbound calls.
-    const phone = random() < 0.06 ? (random() < 0.5 ? null : '') : `1${pick(['38', '39', '58', '86', '88'])}${String(between(0, 99999999)).padStart(8, '0')}`;
-    insert.user.run(id, pick(SURNAMES) + pick(GIVEN) + (random() < 0.5 ? pick(GIVEN) : ''), phone, pick(['M', 'F']), between(18, 65), pick(CITIES), income, tier, ago(between(24 * 30, 24 * 900)));
+    const phone =
+      random() < 0.06
+        ? random() < 0.5
+          ? null
+          : ''
+        : `1${pick(['38', '39', '58', '86', '88'])}${String(between(0, 99999999)).padStart(8, '0')}`;
+    insert.user.run(
+      id,
+      pick(SURNAMES) + pick(GIVEN) + (random() < 0.5 ? pick(GIVEN) : ''),
+      phone,
+      pick(['M', 'F']),
+      between(18, 65),
+      pick(CITIES),
+      income,
+      tier,
+      ago(between(24 * 30, 24 * 900)),
+    );
     insert.segment.run(id, 'value_tier', tier);
     insert.segment.run(id, 'lifecycle', pick(['new', 'active', 'silent', 'churned']));
     for (const tag of TAGS) if (random() < (tag === '投诉用户' ? 0.05 : 0.3)) insert.tag.run(id, tag);
@@ -83,7 +138,8 @@ db.transaction(() => {
       const hours = random() * 72;
       insert.event.run(id, 'view_item', ago(hours), item.id, between(5, 300), pick(CHANNELS), null);
       if (random() < 0.3) insert.event.run(id, 'add_cart', ago(hours - 0.2), item.id, null, pick(CHANNELS), null);
-      if (random() < 0.1) insert.event.run(id, 'pay_order', ago(hours - 0.3), item.id, null, pick(CHANNELS), item.price);
+      if (random() < 0.1)
+        insert.event.run(id, 'pay_order', ago(hours - 0.3), item.id, null, pick(CHANNELS), item.price);
     }
     if (random() < 0.25) insert.order.run(id, pick(CATEGORIES), between(99, 15999), ago(random() * 24 * 60));
   }

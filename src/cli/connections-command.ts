@@ -20,7 +20,13 @@ export interface ConnectionCheck {
   error?: string;
 }
 
-const TRIVIAL_QUERY: Record<Dialect, string> = { sqlite: 'select 1', mysql: 'select 1', postgres: 'select 1', hive: 'select 1', oracle: 'select 1 from dual' };
+const TRIVIAL_QUERY: Record<Dialect, string> = {
+  sqlite: 'select 1',
+  mysql: 'select 1',
+  postgres: 'select 1',
+  hive: 'select 1',
+  oracle: 'select 1 from dual',
+};
 
 export async function connectionsCheckCommand(names: string[], opts: { connections?: string }): Promise<void> {
   let selected: [string, ConnectionSpec][];
@@ -31,7 +37,12 @@ export async function connectionsCheckCommand(names: string[], opts: { connectio
     const known = [...connections.byName.keys()];
     const unknown = names.filter((n) => !connections.byName.has(n));
     if (unknown.length)
-      throw new SpecError(unknown.map((n) => ({ file: connections.file, message: `no connection named "${n}"${suggest(n, known)} (known: ${known.join(', ') || 'none'})` })));
+      throw new SpecError(
+        unknown.map((n) => ({
+          file: connections.file,
+          message: `no connection named "${n}"${suggest(n, known)} (known: ${known.join(', ') || 'none'})`,
+        })),
+      );
     selected = names.length ? names.map((n) => [n, connections.byName.get(n)!]) : [...connections.byName.entries()];
   } catch (err) {
     handleError(err);
@@ -42,7 +53,10 @@ export async function connectionsCheckCommand(names: string[], opts: { connectio
   for (const [name, spec] of selected) {
     const result = await checkConnection(name, spec);
     results.push(result);
-    if (result.ok) printErr(`ok    ${name} (${spec.type}): ${result.version}, ${result.latency_ms} ms (connect ${result.connect_ms} ms)`);
+    if (result.ok)
+      printErr(
+        `ok    ${name} (${spec.type}): ${result.version}, ${result.latency_ms} ms (connect ${result.connect_ms} ms)`,
+      );
     else printErr(`FAIL  ${name} (${spec.type}): ${result.error}`);
   }
   const failed = results.filter((r) => !r.ok).length;

@@ -17,14 +17,18 @@ export async function initCommand(dir: string | undefined): Promise<void> {
     ];
     const existing = files.filter((f) => existsSync(f.path));
     if (existing.length)
-      throw new SpecError(existing.map((f) => ({ file: f.path, message: 'already exists; init writes nothing over existing files' })));
+      throw new SpecError(
+        existing.map((f) => ({ file: f.path, message: 'already exists; init writes nothing over existing files' })),
+      );
     mkdirSync(join(root, 'jobs'), { recursive: true });
     for (const f of files) {
       writeFileSync(f.path, f.text, { flag: 'wx' });
       printErr(`wrote ${relative(process.cwd(), f.path) || f.path}`);
     }
     const cd = relative(process.cwd(), root);
-    printErr(`next: ${cd ? `cd ${cd} && ` : ''}edit connections.yaml, then crm-leads connections check && crm-leads validate ${JOB_FILE}`);
+    printErr(
+      `next: ${cd ? `cd ${cd} && ` : ''}edit connections.yaml, then crm-leads connections check && crm-leads validate ${JOB_FILE}`,
+    );
   } catch (err) {
     handleError(err);
   }

@@ -4,7 +4,10 @@ import { SpecError, type SpecIssue } from '../errors.ts';
 import { findConnectionsFile, loadConnections, type Connections } from '../config/load-connections.ts';
 import { loadJob, type Job } from '../config/load-job.ts';
 
-export function loadInputs(jobFiles: string[], connectionsFile: string | undefined): { connections: Connections; jobs: Job[] } {
+export function loadInputs(
+  jobFiles: string[],
+  connectionsFile: string | undefined,
+): { connections: Connections; jobs: Job[] } {
   const connections = loadConnections(findConnectionsFile(connectionsFile, jobFiles[0]));
   const issues: SpecIssue[] = [];
   const jobs: Job[] = [];
@@ -31,6 +34,9 @@ export function parseShard(text: string | undefined): { index: number; count: nu
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) throw new SpecError([{ file: '--shard', message: `"${text}" is not a shard: write I/N with 0 <= I < N, e.g. 0/4` }]);
+  if (!m || count < 1 || index >= count)
+    throw new SpecError([
+      { file: '--shard', message: `"${text}" is not a shard: write I/N with 0 <= I < N, e.g. 0/4` },
+    ]);
   return { index, count };
 }

@@ -29,7 +29,10 @@ export async function main(argv: string[]): Promise<void> {
     .option('--csv <path>', 'write one CSV here instead of the job destinations ("-" for stdout)')
     .option('--dry-run', 'count people after each rule (the funnel) and write nothing')
     .option('--shard <i/n>', 'only people whose key hashes to shard i of n (0-based)')
-    .option('--state <url>', 'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)')
+    .option(
+      '--state <url>',
+      'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)',
+    )
     .option('--wait', 'wait for another run of the same job to finish instead of failing')
     .option('--log-format <format>', 'text or json', 'text')
     .action(async (jobs: string[], opts) => (await import('./run-command.ts')).runCommand(jobs, opts));
@@ -53,12 +56,17 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('schedule')
-    .description('run every job with a schedule: (cron, in its timezone) until SIGTERM/SIGINT; SIGHUP reloads the job files')
+    .description(
+      'run every job with a schedule: (cron, in its timezone) until SIGTERM/SIGINT; SIGHUP reloads the job files',
+    )
     .argument('[paths...]', 'job files or folders of them (default: jobs/)')
     .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
     .option('--concurrency <n>', 'how many jobs may run at the same time', '1')
     .option('--grace <duration>', 'on SIGTERM/SIGINT, how long running jobs may take to finish (e.g. 60s, 2m)', '60s')
-    .option('--state <url>', 'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)')
+    .option(
+      '--state <url>',
+      'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)',
+    )
     .option('--log-format <format>', 'text or json', 'text')
     .action(async (paths: string[], opts) => (await import('./schedule-command.ts')).scheduleCommand(paths, opts));
 
@@ -66,10 +74,14 @@ export async function main(argv: string[]): Promise<void> {
     .command('connections')
     .description('`connections check [NAME…]`: connect to each connection, print server version and latency')
     .command('check')
-    .description('connect to each connection (or the named ones), run a trivial query, print server version and latency; exit 1 if any fails')
+    .description(
+      'connect to each connection (or the named ones), run a trivial query, print server version and latency; exit 1 if any fails',
+    )
     .argument('[names...]', 'connection names (default: all)')
     .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
-    .action(async (names: string[], opts) => (await import('./connections-command.ts')).connectionsCheckCommand(names, opts));
+    .action(async (names: string[], opts) =>
+      (await import('./connections-command.ts')).connectionsCheckCommand(names, opts),
+    );
 
   program
     .command('init')
@@ -78,7 +90,8 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (dir: string | undefined) => (await import('./init-command.ts')).initCommand(dir));
 
   const stateOption = '--state <url>';
-  const stateHelp = 'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)';
+  const stateHelp =
+    'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)';
   const runs = program
     .command('runs')
     .description('list runs from the ledger, newest first; `runs show RUN_ID` shows one with its counts and failures')
@@ -94,7 +107,9 @@ export async function main(argv: string[]): Promise<void> {
     .option('--json', 'one JSON object on stdout')
     .option(stateOption, stateHelp)
     // `runs` has --json and --state too: whichever side of `show` they are written on counts.
-    .action(async (runId: string, _opts, cmd: Command) => (await import('./runs-command.ts')).runsShowCommand(runId, cmd.optsWithGlobals()));
+    .action(async (runId: string, _opts, cmd: Command) =>
+      (await import('./runs-command.ts')).runsShowCommand(runId, cmd.optsWithGlobals()),
+    );
 
   try {
     await program.parseAsync(argv);

@@ -29,7 +29,11 @@ export function parseLogFormat(text: string | undefined): LogFormat {
   return text === 'json' ? 'json' : 'text';
 }
 
-export function cliReporter(format: LogFormat, stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, options: CliReporterOptions = {}): CliReporter {
+export function cliReporter(
+  format: LogFormat,
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  options: CliReporterOptions = {},
+): CliReporter {
   const log = format === 'json' ? jsonLog(stream) : textLog(stream);
   const tty = format === 'text' && options.progress !== 'lines' && stream.isTTY === true;
   const every = options.logEveryMs ?? LOG_EVERY_MS;
@@ -44,13 +48,21 @@ export function cliReporter(format: LogFormat, stream: NodeJS.WritableStream & {
       if (tty) {
         if (last !== undefined && now - last < TTY_REFRESH_MS) return;
         lastLog.set(p.job, now);
-        stream.write(redact(`\r${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s, ${(p.elapsedMs / 1000).toFixed(0)}s   `));
+        stream.write(
+          redact(
+            `\r${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s, ${(p.elapsedMs / 1000).toFixed(0)}s   `,
+          ),
+        );
         lineOpen = true;
       } else if (last === undefined) {
         lastLog.set(p.job, now); // the first batch starts the clock; short runs log nothing
       } else if (now - last >= every) {
         lastLog.set(p.job, now);
-        log.info(`${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s`, { event: 'progress', ...p, rate: rate(p) });
+        log.info(`${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s`, {
+          event: 'progress',
+          ...p,
+          rate: rate(p),
+        });
       }
     },
     done() {

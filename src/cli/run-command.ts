@@ -35,7 +35,17 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
     for (const job of inputs.jobs) {
       const started = Date.now();
       try {
-        const summary = await runJob(job, { connections: inputs.connections, reporter, at: opts.at, csv: opts.csv, dryRun: opts.dryRun, shard, signal: abort.signal, state: opts.state, wait: opts.wait });
+        const summary = await runJob(job, {
+          connections: inputs.connections,
+          reporter,
+          at: opts.at,
+          csv: opts.csv,
+          dryRun: opts.dryRun,
+          shard,
+          signal: abort.signal,
+          state: opts.state,
+          wait: opts.wait,
+        });
         reporter.done();
         describe(summary);
         printSummary(summary);
@@ -43,7 +53,13 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
       } catch (err) {
         reporter.done();
         const code = handleError(err);
-        printSummary({ job: job.name, status: 'failed', error: (err as Error).message, exit: code, seconds: (Date.now() - started) / 1000 });
+        printSummary({
+          job: job.name,
+          status: 'failed',
+          error: (err as Error).message,
+          exit: code,
+          seconds: (Date.now() - started) / 1000,
+        });
       }
     }
   } finally {
@@ -59,11 +75,20 @@ function describe(s: RunSummary): void {
     return;
   }
   const unreachable = s.counts.unreachable ? `, ${s.counts.unreachable} unreachable (require)` : '';
-  printErr(`${s.job}: ${s.leads} leads from ${s.counts.rows} people at ${s.at}${unreachable} in ${s.seconds.toFixed(1)}s`);
+  printErr(
+    `${s.job}: ${s.leads} leads from ${s.counts.rows} people at ${s.at}${unreachable} in ${s.seconds.toFixed(1)}s`,
+  );
   for (const o of s.outputs) {
-    const resumed = o.already_delivered ? `, ${o.already_delivered} already delivered by an earlier run at this --at` : '';
-    printErr(`  ${o.type} ${o.target}: ${o.delivered} delivered${resumed}${o.failed ? `, ${o.failed} NOT delivered` : ''}`);
+    const resumed = o.already_delivered
+      ? `, ${o.already_delivered} already delivered by an earlier run at this --at`
+      : '';
+    printErr(
+      `  ${o.type} ${o.target}: ${o.delivered} delivered${resumed}${o.failed ? `, ${o.failed} NOT delivered` : ''}`,
+    );
   }
   if (s.counts.delivered) printErr(`  ${s.counts.delivered} skipped: delivered within exclude.delivered`);
-  if (s.not_delivered) printErr(`${s.job}: ${s.not_delivered} leads NOT delivered (see crm-leads runs show ${s.run_id}); run again with --at ${s.at} to deliver only those`);
+  if (s.not_delivered)
+    printErr(
+      `${s.job}: ${s.not_delivered} leads NOT delivered (see crm-leads runs show ${s.run_id}); run again with --at ${s.at} to deliver only those`,
+    );
 }

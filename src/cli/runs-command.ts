@@ -19,10 +19,23 @@ const FAILURES_SHOWN = 20;
 export async function runsCommand(opts: RunsOptions): Promise<void> {
   try {
     const limit = parseLimit(opts.limit);
-    const runs = await withExistingLedger({ state: opts.state }, async (store) => (store ? listRuns(store, { job: opts.job, limit }) : []));
+    const runs = await withExistingLedger({ state: opts.state }, async (store) =>
+      store ? listRuns(store, { job: opts.job, limit }) : [],
+    );
     if (opts.json) return printSummary(runs.map(runJson));
-    if (runs.length === 0) return printErr(`no runs${opts.job ? ` of job ${opts.job}` : ''} in ${resolveStateLocation(opts.state).display}`);
-    const rows = runs.map((r) => [r.id, r.job + (r.shard ? `#${r.shard}` : ''), r.at, r.status, String(r.leads), String(r.delivered), String(r.notDelivered), iso(r.startedMs), seconds(r)]);
+    if (runs.length === 0)
+      return printErr(`no runs${opts.job ? ` of job ${opts.job}` : ''} in ${resolveStateLocation(opts.state).display}`);
+    const rows = runs.map((r) => [
+      r.id,
+      r.job + (r.shard ? `#${r.shard}` : ''),
+      r.at,
+      r.status,
+      String(r.leads),
+      String(r.delivered),
+      String(r.notDelivered),
+      iso(r.startedMs),
+      seconds(r),
+    ]);
     printTable(['RUN', 'JOB', 'AT', 'STATUS', 'LEADS', 'DELIVERED', 'NOT DELIVERED', 'STARTED', 'SECONDS'], rows);
   } catch (err) {
     handleError(err);
@@ -33,7 +46,10 @@ export async function runsShowCommand(runId: string, opts: Pick<RunsOptions, 'js
   try {
     await withExistingLedger({ state: opts.state }, async (store) => {
       const run = store ? await getRun(store, runId) : undefined;
-      if (!store || !run) throw new RunError(`no run ${runId} in ${resolveStateLocation(opts.state).display} (crm-leads runs lists them)`);
+      if (!store || !run)
+        throw new RunError(
+          `no run ${runId} in ${resolveStateLocation(opts.state).display} (crm-leads runs lists them)`,
+        );
       const { total, failures } = await listFailures(store, runId, opts.json ? 1000 : FAILURES_SHOWN);
       if (opts.json) return printSummary({ ...runJson(run), failures_total: total, failures });
       describeRun(run);
@@ -49,35 +65,69 @@ export async function runsShowCommand(runId: string, opts: Pick<RunsOptions, 'js
 
 function describeRun(r: RunRecord): void {
   const lines: [string, string][] = [
-    ['run', r.id], ['job', r.job + (r.shard ? ` (shard ${r.shard})` : '')], ['at', r.at], ['status', r.status],
-    ['started', iso(r.startedMs)], ['finished', r.finishedMs ? `${iso(r.finishedMs)} (${seconds(r)}s)` : '-'],
-    ['host', `${r.host ?? '?'} pid ${r.pid ?? '?'}`], ['leads', String(r.leads)], ['delivered', String(r.delivered)], ['not delivered', String(r.notDelivered)],
+    ['run', r.id],
+    ['job', r.job + (r.shard ? ` (shard ${r.shard})` : '')],
+    ['at', r.at],
+    ['status', r.status],
+    ['started', iso(r.startedMs)],
+    ['finished', r.finishedMs ? `${iso(r.finishedMs)} (${seconds(r)}s)` : '-'],
+    ['host', `${r.host ?? '?'} pid ${r.pid ?? '?'}`],
+    ['leads', String(r.leads)],
+    ['delivered', String(r.delivered)],
+    ['not delivered', String(r.notDelivered)],
   ];
   for (const [k, v] of lines) printOut(`${k.padEnd(14)}${v}`);
   const counts = Object.entries(r.counts).filter(([, v]) => v !== 0 && v !== false);
   if (counts.length) printOut(`${'counts'.padEnd(14)}${counts.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  for (const o of r.outputs as { type: string; target: string; delivered: number; failed: number; already_delivered?: number }[]) {
-    printOut(`${'output'.padEnd(14)}${o.type} ${o.target}: ${o.delivered} delivered${o.already_delivered ? `, ${o.already_delivered} already delivered earlier` : ''}${o.failed ? `, ${o.failed} NOT delivered` : ''}`);
+  for (const o of r.outputs as {
+    type: string;
+    target: string;
+    delivered: number;
+    failed: number;
+    already_delivered?: number;
+  }[]) {
+    printOut(
+      `${'output'.padEnd(14)}${o.type} ${o.target}: ${o.delivered} delivered${o.already_delivered ? `, ${o.already_delivered} already delivered earlier` : ''}${o.failed ? `, ${o.failed} NOT delivered` : ''}`,
+    );
   }
   if (r.error) printOut(`${'error'.padEnd(14)}${r.error}`);
 }
 
 function runJson(r: RunRecord) {
   return {
-    run_id: r.id, job: r.job, shard: r.shard || undefined, at: r.at, status: r.status, leads: r.leads, delivered: r.delivered, not_delivered: r.notDelivered,
-    counts: r.counts, outputs: r.outputs, error: r.error, host: r.host, pid: r.pid, started: iso(r.startedMs), finished: r.finishedMs ? iso(r.finishedMs) : undefined,
+    run_id: r.id,
+    job: r.job,
+    shard: r.shard || undefined,
+    at: r.at,
+    status: r.status,
+    leads: r.leads,
+    delivered: r.delivered,
+    not_delivered: r.notDelivered,
+    counts: r.counts,
+    outputs: r.outputs,
+    error: r.error,
+    host: r.host,
+    pid: r.pid,
+    started: iso(r.startedMs),
+    finished: r.finishedMs ? iso(r.finishedMs) : undefined,
   };
 }
 
-
 function printTable(header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [header, ...rows]) printOut(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  for (const r of [header, ...rows])
+    printOut(
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 function parseLimit(text: string | undefined): number {
   if (text === undefined) return 20;
-  if (!/^[1-9]\d*$/.test(text)) throw new SpecError([{ file: '--limit', message: `"${text}" is not a positive whole number` }]);
+  if (!/^[1-9]\d*$/.test(text))
+    throw new SpecError([{ file: '--limit', message: `"${text}" is not a positive whole number` }]);
   return Number(text);
 }
 

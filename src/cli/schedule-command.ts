@@ -40,9 +40,18 @@ export async function scheduleCommand(pathArgs: string[], opts: ScheduleCommandO
     return;
   }
   const log = cliReporter(parseLogFormat(opts.logFormat), process.stderr, { progress: 'lines' });
-  const scheduler = new Scheduler({ concurrency, log, run: (job, at, signal) => runScheduled(job, at, signal, current, store, log) });
+  const scheduler = new Scheduler({
+    concurrency,
+    log,
+    run: (job, at, signal) => runScheduled(job, at, signal, current, store, log),
+  });
   scheduler.setJobs(current.jobs);
-  announce(scheduler, current, log, `scheduling ${current.jobs.length} job(s), concurrency ${concurrency}, grace ${graceMs / 1000}s`);
+  announce(
+    scheduler,
+    current,
+    log,
+    `scheduling ${current.jobs.length} job(s), concurrency ${concurrency}, grace ${graceMs / 1000}s`,
+  );
 
   let stopping: Promise<ShutdownResult> | undefined;
   const reload = () => {
@@ -51,11 +60,22 @@ export async function scheduleCommand(pathArgs: string[], opts: ScheduleCommandO
       const { set, problems } = reloadScheduleSet(paths, current);
       for (const p of problems) {
         const what = p.keptPrevious ? 'not reloaded, the previous version stays scheduled' : 'not loaded';
-        log.error(`${p.file}: ${what}: ${p.issues.map(formatIssue).join('; ')}`, { event: 'reload_failed', file: p.file, kept_previous: p.keptPrevious, issues: p.issues });
+        log.error(`${p.file}: ${what}: ${p.issues.map(formatIssue).join('; ')}`, {
+          event: 'reload_failed',
+          file: p.file,
+          kept_previous: p.keptPrevious,
+          issues: p.issues,
+        });
       }
       current = set;
       const diff = scheduler.setJobs(set.jobs);
-      announce(scheduler, set, log, `reloaded: ${set.jobs.length} job(s); added ${list(diff.added)}, changed ${list(diff.changed)}, removed ${list(diff.removed)}`, diff);
+      announce(
+        scheduler,
+        set,
+        log,
+        `reloaded: ${set.jobs.length} job(s); added ${list(diff.added)}, changed ${list(diff.changed)}, removed ${list(diff.removed)}`,
+        diff,
+      );
     } catch (err) {
       log.error(`reload failed, nothing changed: ${(err as Error).message}`, { event: 'reload_failed' });
     }
@@ -79,43 +99,99 @@ export async function scheduleCommand(pathArgs: string[], opts: ScheduleCommandO
   // Runs that stopped on their abort recorded themselves as interrupted; these did not stop.
   const stuck = result.interrupted.filter((r) => !r.settled).map((r) => r.job.name);
   try {
-    const recorded = await recordStuckRunsInterrupted(store, stuck, `interrupted: the scheduler stopped and the run did not stop within its grace period`);
-    if (recorded) log.warn(`${stuck.join(', ')}: did not stop after the abort; recorded as interrupted`, { event: 'recorded_interrupted', jobs: stuck });
+    const recorded = await recordStuckRunsInterrupted(
+      store,
+      stuck,
+      `interrupted: the scheduler stopped and the run did not stop within its grace period`,
+    );
+    if (recorded)
+      log.warn(`${stuck.join(', ')}: did not stop after the abort; recorded as interrupted`, {
+        event: 'recorded_interrupted',
+        jobs: stuck,
+      });
   } catch (err) {
-    log.error(`could not record interrupted runs in the ledger ${store.display}: ${(err as Error).message}`, { event: 'ledger_error' });
+    log.error(`could not record interrupted runs in the ledger ${store.display}: ${(err as Error).message}`, {
+      event: 'ledger_error',
+    });
   }
   await Promise.race([store.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => {});
-  log.info(`stopped: ${result.finished.length} run(s) finished in the grace period, ${result.interrupted.length} interrupted`, { event: 'stopped', finished: result.finished, interrupted: result.interrupted.map((r) => r.job.name) });
+  log.info(
+    `stopped: ${result.finished.length} run(s) finished in the grace period, ${result.interrupted.length} interrupted`,
+    { event: 'stopped', finished: result.finished, interrupted: result.interrupted.map((r) => r.job.name) },
+  );
   setExit(EXIT.ok);
   setTimeout(() => process.exit(), EXIT_DEADLINE_MS).unref();
 }
 
-async function runScheduled(job: Job, at: Date, signal: AbortSignal, set: ScheduleSet, stateStore: StateStore, reporter: CliReporter): Promise<RunResult> {
+async function runScheduled(
+  job: Job,
+  at: Date,
+  signal: AbortSignal,
+  set: ScheduleSet,
+  stateStore: StateStore,
+  reporter: CliReporter,
+): Promise<RunResult> {
   const started = Date.now();
   try {
-    if (!set.connections.byName.has(job.source)) throw new RunError(`${job.name}: connection "${job.source}" is no longer in ${set.connections.file}`);
-    const summary: RunSummary = await runJob(job, { connections: set.connections, reporter, at: at.toISOString(), signal, stateStore });
+    if (!set.connections.byName.has(job.source))
+      throw new RunError(`${job.name}: connection "${job.source}" is no longer in ${set.connections.file}`);
+    const summary: RunSummary = await runJob(job, {
+      connections: set.connections,
+      reporter,
+      at: at.toISOString(),
+      signal,
+      stateStore,
+    });
     printSummary(summary);
-    return { status: summary.status, fields: { run_id: summary.run_id, leads: summary.leads, rows: summary.counts.rows, not_delivered: summary.not_delivered } };
+    return {
+      status: summary.status,
+      fields: {
+        run_id: summary.run_id,
+        leads: summary.leads,
+        rows: summary.counts.rows,
+        not_delivered: summary.not_delivered,
+      },
+    };
   } catch (err) {
-    printSummary({ job: job.name, status: signal.aborted ? 'interrupted' : 'failed', at: localIso(at, job), error: (err as Error).message, seconds: (Date.now() - started) / 1000 });
+    printSummary({
+      job: job.name,
+      status: signal.aborted ? 'interrupted' : 'failed',
+      at: localIso(at, job),
+      error: (err as Error).message,
+      seconds: (Date.now() - started) / 1000,
+    });
     throw err;
   }
 }
 
-function announce(scheduler: Scheduler, set: ScheduleSet, log: CliReporter, headline: string, fields: Record<string, unknown> = {}): void {
+function announce(
+  scheduler: Scheduler,
+  set: ScheduleSet,
+  log: CliReporter,
+  headline: string,
+  fields: Record<string, unknown> = {},
+): void {
   log.info(headline, { event: 'scheduled', jobs: set.jobs.length, ...fields });
   for (const { job, next } of scheduler.nextRuns()) {
-    log.info(`  ${job.name}: "${job.schedule}" ${job.timezone}, next run ${next ?? 'never'}`, { event: 'next_run', job: job.name, schedule: job.schedule, timezone: job.timezone, next_run: next, file: job.file });
+    log.info(`  ${job.name}: "${job.schedule}" ${job.timezone}, next run ${next ?? 'never'}`, {
+      event: 'next_run',
+      job: job.name,
+      schedule: job.schedule,
+      timezone: job.timezone,
+      next_run: next,
+      file: job.file,
+    });
   }
-  for (const file of set.unscheduled) log.info(`  ${file}: no schedule:, not scheduled`, { event: 'unscheduled', file });
+  for (const file of set.unscheduled)
+    log.info(`  ${file}: no schedule:, not scheduled`, { event: 'unscheduled', file });
 }
 
 const list = (names: string[]) => (names.length ? names.join(', ') : 'none');
 
 function parseConcurrency(text: string | undefined): number {
   if (text === undefined) return 1;
-  if (!/^[1-9]\d*$/.test(text)) throw new SpecError([{ file: '--concurrency', message: `"${text}" is not a positive whole number` }]);
+  if (!/^[1-9]\d*$/.test(text))
+    throw new SpecError([{ file: '--concurrency', message: `"${text}" is not a positive whole number` }]);
   return Number(text);
 }
 

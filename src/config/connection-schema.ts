@@ -6,7 +6,9 @@ import { parseDuration } from './duration.ts';
 const port = z.coerce.number().int().positive().max(65535);
 const optionalText = z.union([z.string(), z.number()]).transform(String).optional();
 // Kept as written ('30s'); checked here so that a typo is an invalid connections file (exit 2).
-const durationText = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, { message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s' });
+const durationText = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, {
+  message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s',
+});
 
 const sqlite = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
 // MySQL and PostgreSQL take the same server address keys (or one url).
@@ -19,7 +21,11 @@ const serverAddress = {
   database: z.string().optional(),
 };
 const mysql = z.strictObject({ type: z.enum(['mysql', 'mariadb']), ...serverAddress });
-const postgres = z.strictObject({ type: z.enum(['postgres', 'postgresql']), ...serverAddress, schema: z.string().optional() });
+const postgres = z.strictObject({
+  type: z.enum(['postgres', 'postgresql']),
+  ...serverAddress,
+  schema: z.string().optional(),
+});
 const hive = z.strictObject({
   type: z.literal('hive'),
   host: z.string(),
@@ -49,20 +55,44 @@ const oracle = z.strictObject({
 });
 
 export const connectionSchema = z.discriminatedUnion('type', [sqlite, mysql, postgres, hive, oracle]);
-export const connectionsSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'a connection name is letters, digits, _ and -' }), connectionSchema);
+export const connectionsSchema = z.record(
+  z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'a connection name is letters, digits, _ and -' }),
+  connectionSchema,
+);
 
 export type ConnectionSpec = z.output<typeof connectionSchema>;
 export type Dialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle' | 'hive';
 
 export function dialectOf(connection: ConnectionSpec): Dialect {
   switch (connection.type) {
-    case 'mariadb': return 'mysql';
-    case 'postgresql': return 'postgres';
-    default: return connection.type;
+    case 'mariadb':
+      return 'mysql';
+    case 'postgresql':
+      return 'postgres';
+    default:
+      return connection.type;
   }
 }
 
 export const CONNECTION_KEYS = [
-  'type', 'path', 'url', 'host', 'port', 'user', 'password', 'database', 'schema', 'auth', 'transport', 'tls', 'connect_timeout', 'query_timeout',
-  'hive_conf', 'fetch_size', 'kerberos_service', 'connect_string', 'service_name', 'fetch_array_size',
+  'type',
+  'path',
+  'url',
+  'host',
+  'port',
+  'user',
+  'password',
+  'database',
+  'schema',
+  'auth',
+  'transport',
+  'tls',
+  'connect_timeout',
+  'query_timeout',
+  'hive_conf',
+  'fetch_size',
+  'kerberos_service',
+  'connect_string',
+  'service_name',
+  'fetch_array_size',
 ];

@@ -17,7 +17,13 @@ export function interpolateEnv(source: YamlSource, env: NodeJS.ProcessEnv, issue
         const value = env[name];
         if (value !== undefined && value !== '') return value;
         if (fallback !== undefined) return fallback;
-        issues.push(issueAt(source, pathOf(ancestors, isMapKey ? undefined : node), `environment variable ${name} is not set (use \${${name}:-default} for a default)`));
+        issues.push(
+          issueAt(
+            source,
+            pathOf(ancestors, isMapKey ? undefined : node),
+            `environment variable ${name} is not set (use \${${name}:-default} for a default)`,
+          ),
+        );
         return '';
       });
       // A whole-value variable that looks like a number (a port, a limit) becomes one.

@@ -5,12 +5,18 @@ import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
 
-const identifier = z.string().refine(isIdentifier, { message: 'not a valid column name (letters, digits and _ only, not starting with a digit)' });
-const tableName = z.string().refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
+const identifier = z
+  .string()
+  .refine(isIdentifier, { message: 'not a valid column name (letters, digits and _ only, not starting with a digit)' });
+const tableName = z
+  .string()
+  .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
 const duration = z
   // A bare number (within: 30) gets the duration message below, not "expected string".
   .union([z.string(), z.number().transform(String)])
-  .refine((s) => DURATION_PATTERN.test(s.trim()), { message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30d' })
+  .refine((s) => DURATION_PATTERN.test(s.trim()), {
+    message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30d',
+  })
   .transform((s) => parseDuration(s)!)
   .refine((s) => s > 0, { message: 'a duration must be positive' });
 const text = z.union([z.string(), z.number()]).transform(String);
@@ -23,39 +29,49 @@ const partition = z.strictObject({
   format: z.enum(['yyyy-MM-dd', 'yyyyMMdd', 'yyyy-MM-dd-HH', 'yyyyMMddHH']).default('yyyy-MM-dd'),
 });
 
-const segments = z
-  .record(z.string(), z.unknown())
-  .transform((raw, ctx) => {
-    const { table, key, ...dims } = raw;
-    const out = { table: undefined as string | undefined, key: undefined as string | undefined, dimensions: [] as { dimension: string; segments: string[] }[] };
-    if (table !== undefined) {
-      const parsed = tableName.safeParse(table);
-      if (parsed.success) out.table = parsed.data;
-      else ctx.addIssue({ code: 'custom', path: ['table'], message: 'not a valid table name' });
-    }
-    if (key !== undefined) {
-      if (typeof key === 'string' && isIdentifier(key)) out.key = key;
-      else ctx.addIssue({ code: 'custom', path: ['key'], message: 'not a valid column name' });
-    }
-    for (const [dimension, value] of Object.entries(dims)) {
-      const list = oneOrMany.safeParse(value);
-      if (!list.success) ctx.addIssue({ code: 'custom', path: [dimension], message: 'expected a segment or a list of segments' });
-      else if (out.table === undefined && !isIdentifier(dimension))
-        ctx.addIssue({ code: 'custom', path: [dimension], message: 'without segments.table a dimension is a column of audience.table: not a valid column name' });
-      else out.dimensions.push({ dimension, segments: list.data });
-    }
-    if (out.dimensions.length === 0) ctx.addIssue({ code: 'custom', message: 'segments needs at least one dimension: allowed segments' });
-    return out;
-  });
+const segments = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
+  const { table, key, ...dims } = raw;
+  const out = {
+    table: undefined as string | undefined,
+    key: undefined as string | undefined,
+    dimensions: [] as { dimension: string; segments: string[] }[],
+  };
+  if (table !== undefined) {
+    const parsed = tableName.safeParse(table);
+    if (parsed.success) out.table = parsed.data;
+    else ctx.addIssue({ code: 'custom', path: ['table'], message: 'not a valid table name' });
+  }
+  if (key !== undefined) {
+    if (typeof key === 'string' && isIdentifier(key)) out.key = key;
+    else ctx.addIssue({ code: 'custom', path: ['key'], message: 'not a valid column name' });
+  }
+  for (const [dimension, value] of Object.entries(dims)) {
+    const list = oneOrMany.safeParse(value);
+    if (!list.success)
+      ctx.addIssue({ code: 'custom', path: [dimension], message: 'expected a segment or a list of segments' });
+    else if (out.table === undefined && !isIdentifier(dimension))
+      ctx.addIssue({
+        code: 'custom',
+        path: [dimension],
+        message: 'without segments.table a dimension is a column of audience.table: not a valid column name',
+      });
+    else out.dimensions.push({ dimension, segments: list.data });
+  }
+  if (out.dimensions.length === 0)
+    ctx.addIssue({ code: 'custom', message: 'segments needs at least one dimension: allowed segments' });
+  return out;
+});
 
-const tags = z.strictObject({
-  table: tableName,
-  key: identifier.optional(),
-  column: identifier.default('tag'),
-  all: textList.optional(),
-  any: textList.optional(),
-  none: textList.optional(),
-}).refine((t) => t.all || t.any || t.none, { message: 'tags needs at least one of all, any, none' });
+const tags = z
+  .strictObject({
+    table: tableName,
+    key: identifier.optional(),
+    column: identifier.default('tag'),
+    all: textList.optional(),
+    any: textList.optional(),
+    none: textList.optional(),
+  })
+  .refine((t) => t.all || t.any || t.none, { message: 'tags needs at least one of all, any, none' });
 
 const audience = z.strictObject({
   table: tableName,
@@ -76,7 +92,14 @@ const trigger = z.strictObject({
   within: duration,
   where: whereSchema,
   partition: partition.optional(),
-  item: z.strictObject({ table: tableName, key: identifier.default('item_id'), event_key: identifier.optional(), where: whereSchema }).optional(),
+  item: z
+    .strictObject({
+      table: tableName,
+      key: identifier.default('item_id'),
+      event_key: identifier.optional(),
+      where: whereSchema,
+    })
+    .optional(),
   not_followed_by: sequenceStep.optional(),
   followed_by: z.array(sequenceStep).min(1).optional(),
 });
@@ -100,12 +123,17 @@ const fieldRef = z.string().refine((s) => isIdentifier(s) || /^trigger\.[A-Za-z_
   message: 'not a column name (or trigger.COLUMN)',
 });
 
-const fields = z.union([
-  z.array(fieldRef).min(1).transform((list) => list.map((column) => ({ name: column, column }))),
-  z.record(z.string().refine(isIdentifier, { message: 'not a valid output field name' }), fieldRef).transform((map) =>
-    Object.entries(map).map(([name, column]) => ({ name, column })),
-  ),
-]).refine((list) => list.length > 0, { message: 'lead.fields needs at least one field' });
+const fields = z
+  .union([
+    z
+      .array(fieldRef)
+      .min(1)
+      .transform((list) => list.map((column) => ({ name: column, column }))),
+    z
+      .record(z.string().refine(isIdentifier, { message: 'not a valid output field name' }), fieldRef)
+      .transform((map) => Object.entries(map).map(([name, column]) => ({ name, column }))),
+  ])
+  .refine((list) => list.length > 0, { message: 'lead.fields needs at least one field' });
 
 const lead = z.strictObject({
   fields,
@@ -115,7 +143,11 @@ const lead = z.strictObject({
   channel: z.string().min(1).optional(),
 });
 
-const csvDestination = z.strictObject({ type: z.literal('csv'), path: z.string().min(1), bom: z.boolean().default(true) });
+const csvDestination = z.strictObject({
+  type: z.literal('csv'),
+  path: z.string().min(1),
+  bom: z.boolean().default(true),
+});
 const webhookDestination = z.strictObject({
   type: z.literal('webhook'),
   url: z.string().url(),
@@ -137,7 +169,9 @@ const tableDestination = z.strictObject({
 const destination = z.discriminatedUnion('type', [csvDestination, webhookDestination, tableDestination]);
 
 export const jobSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a job name is lower-case letters, digits, _ and -, starting with a letter or digit' }),
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
+    message: 'a job name is lower-case letters, digits, _ and -, starting with a letter or digit',
+  }),
   description: z.string().optional(),
   source: z.string().min(1),
   timezone: z.string().default('UTC').refine(isTimeZone, { message: 'not an IANA time zone such as Asia/Shanghai' }),
@@ -166,9 +200,53 @@ function isTimeZone(zone: string): boolean {
 
 /** Every key the job spec knows: the vocabulary for "did you mean". */
 export const JOB_KEYS = [
-  'name', 'description', 'source', 'timezone', 'schedule', 'audience', 'table', 'key', 'where', 'segments', 'tags', 'column', 'all', 'any', 'none',
-  'trigger', 'event', 'within', 'item', 'event_key', 'not_followed_by', 'followed_by', 'partition', 'format', 'time',
-  'exclude', 'converted', 'delivered', 'scope', 'lead', 'fields', 'require', 'order_by', 'limit', 'channel',
-  'destinations', 'type', 'path', 'bom', 'url', 'secret', 'headers', 'batch_size', 'concurrency', 'max_requests_per_second', 'timeout', 'max_retries',
-  'connection', 'mode',
+  'name',
+  'description',
+  'source',
+  'timezone',
+  'schedule',
+  'audience',
+  'table',
+  'key',
+  'where',
+  'segments',
+  'tags',
+  'column',
+  'all',
+  'any',
+  'none',
+  'trigger',
+  'event',
+  'within',
+  'item',
+  'event_key',
+  'not_followed_by',
+  'followed_by',
+  'partition',
+  'format',
+  'time',
+  'exclude',
+  'converted',
+  'delivered',
+  'scope',
+  'lead',
+  'fields',
+  'require',
+  'order_by',
+  'limit',
+  'channel',
+  'destinations',
+  'type',
+  'path',
+  'bom',
+  'url',
+  'secret',
+  'headers',
+  'batch_size',
+  'concurrency',
+  'max_requests_per_second',
+  'timeout',
+  'max_retries',
+  'connection',
+  'mode',
 ];

@@ -15,14 +15,28 @@ export interface Connections {
   byName: Map<string, ConnectionSpec>;
 }
 
-export function findConnectionsFile(explicit: string | undefined, jobFile: string | undefined, env = process.env): string {
-  const candidates = [explicit, env.CRM_LEADS_CONNECTIONS, 'connections.yaml', jobFile && resolve(dirname(jobFile), 'connections.yaml')];
+export function findConnectionsFile(
+  explicit: string | undefined,
+  jobFile: string | undefined,
+  env = process.env,
+): string {
+  const candidates = [
+    explicit,
+    env.CRM_LEADS_CONNECTIONS,
+    'connections.yaml',
+    jobFile && resolve(dirname(jobFile), 'connections.yaml'),
+  ];
   for (const [i, candidate] of candidates.entries()) {
     if (!candidate) continue;
     // An explicit choice that does not exist is an error, not a reason to look elsewhere.
     if (i < 2 || existsSync(candidate)) return resolve(candidate);
   }
-  throw new SpecError([{ file: 'connections.yaml', message: 'no connections file: pass --connections FILE, set CRM_LEADS_CONNECTIONS, or create ./connections.yaml' }]);
+  throw new SpecError([
+    {
+      file: 'connections.yaml',
+      message: 'no connections file: pass --connections FILE, set CRM_LEADS_CONNECTIONS, or create ./connections.yaml',
+    },
+  ]);
 }
 
 export function loadConnections(file: string, env = process.env): Connections {
@@ -34,9 +48,11 @@ export function loadConnections(file: string, env = process.env): Connections {
   if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, CONNECTION_KEYS));
   const byName = new Map<string, ConnectionSpec>();
   for (const [name, spec] of Object.entries(parsed.data)) {
-    for (const secretKey of ['password', 'url', 'connect_string'] as const) registerSecret((spec as Record<string, unknown>)[secretKey]);
+    for (const secretKey of ['password', 'url', 'connect_string'] as const)
+      registerSecret((spec as Record<string, unknown>)[secretKey]);
     // Relative SQLite paths resolve against the connections file, not the current directory.
-    if (spec.type === 'sqlite' && spec.path !== ':memory:' && !isAbsolute(spec.path)) spec.path = resolve(dirname(file), spec.path);
+    if (spec.type === 'sqlite' && spec.path !== ':memory:' && !isAbsolute(spec.path))
+      spec.path = resolve(dirname(file), spec.path);
     byName.set(name, spec);
   }
   return { file, byName };

@@ -19,7 +19,15 @@ export function loadJob(file: string, connections: Connections | undefined, env 
   interpolateEnv(source, env, issues);
   if (issues.length) throw new SpecError(issues);
   const raw = source.doc.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError([{ file: path, line: 1, column: 1, message: 'a job file is a YAML map of keys (name, source, audience, lead, ...)' }]);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SpecError([
+      {
+        file: path,
+        line: 1,
+        column: 1,
+        message: 'a job file is a YAML map of keys (name, source, audience, lead, ...)',
+      },
+    ]);
   const parsed = jobSchema.safeParse(raw);
   if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, JOB_KEYS));
   const job: Job = { ...parsed.data, file: path };
@@ -54,14 +62,20 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
   job.lead.fields.forEach((f, i) => {
     if (seen.has(f.name)) issues.push(issueAt(source, ['lead', 'fields', i], `field "${f.name}" appears twice`));
     seen.add(f.name);
-    if (f.column.startsWith('trigger.') && !job.trigger) issues.push(issueAt(source, ['lead', 'fields'], `${f.column} needs a trigger block`));
+    if (f.column.startsWith('trigger.') && !job.trigger)
+      issues.push(issueAt(source, ['lead', 'fields'], `${f.column} needs a trigger block`));
   });
   job.lead.require.forEach((name, i) => {
-    if (!fieldNames.includes(name)) issues.push(issueAt(source, ['lead', 'require', i], `"${name}" is not one of lead.fields (${fieldNames.join(', ')})`));
+    if (!fieldNames.includes(name))
+      issues.push(
+        issueAt(source, ['lead', 'require', i], `"${name}" is not one of lead.fields (${fieldNames.join(', ')})`),
+      );
   });
   job.destinations.forEach((d, i) => {
     if (d.type === 'csv' && /\{\{(?!job\}\}|date\}\}|run_id\}\})[^}]*\}\}/.test(d.path))
-      issues.push(issueAt(source, ['destinations', i, 'path'], 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}'));
+      issues.push(
+        issueAt(source, ['destinations', i, 'path'], 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}'),
+      );
   });
   if (job.schedule !== undefined) {
     const problem = validateSchedule(job.schedule);
@@ -77,5 +91,7 @@ function registerUrlCredentials(text: string): void {
   if (!url.password) return;
   registerSecret(url.password);
   registerSecret(decodeURIComponent(url.password));
-  registerSecret(Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'));
+  registerSecret(
+    Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'),
+  );
 }

@@ -4,13 +4,19 @@ import type { SpecIssue } from '../errors.ts';
 import { suggest } from './suggest.ts';
 import { issueAt, type YamlSource } from './yaml-source.ts';
 
-export function zodIssues(source: YamlSource, error: z.ZodError, vocabulary: readonly string[], prefix: PropertyKey[] = []): SpecIssue[] {
+export function zodIssues(
+  source: YamlSource,
+  error: z.ZodError,
+  vocabulary: readonly string[],
+  prefix: PropertyKey[] = [],
+): SpecIssue[] {
   const out: SpecIssue[] = [];
   for (const issue of error.issues) {
     const path = [...prefix, ...issue.path];
     const branch = issue.code === 'invalid_union' ? shapedBranch(issue) : undefined;
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(issueAt(source, [...path, key], `unknown key "${key}"${suggest(key, vocabulary)}`, true));
+      for (const key of issue.keys)
+        out.push(issueAt(source, [...path, key], `unknown key "${key}"${suggest(key, vocabulary)}`, true));
     } else if (branch) {
       // A union (lead.fields: a list or a map) whose value has one branch's shape: that
       // branch's own problems name the bad item, where "not a valid value here" would not.
@@ -27,7 +33,9 @@ export function zodIssues(source: YamlSource, error: z.ZodError, vocabulary: rea
 // The one union branch whose type matched (its issues are not "expected X" at its root).
 function shapedBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] | undefined {
   const branches = (issue as { errors?: z.core.$ZodIssue[][] }).errors ?? [];
-  const shaped = branches.filter((b) => b.length > 0 && !b.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+  const shaped = branches.filter(
+    (b) => b.length > 0 && !b.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
   return shaped.length === 1 ? shaped[0] : undefined;
 }
 
@@ -37,7 +45,9 @@ function plainMessage(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
   if (issue.code === 'invalid_union') {
     const note = (issue as { note?: string }).note;
     if (note === 'No matching discriminator')
-      return path.includes('destinations') ? 'unknown destination type; expected csv, webhook or table' : 'unknown connection type; expected sqlite, mysql, postgres, hive or oracle';
+      return path.includes('destinations')
+        ? 'unknown destination type; expected csv, webhook or table'
+        : 'unknown connection type; expected sqlite, mysql, postgres, hive or oracle';
     return 'not a valid value here';
   }
   if (issue.code === 'invalid_value') return issue.message.replace(/^Invalid option: /, '');

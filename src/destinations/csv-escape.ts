@@ -11,8 +11,16 @@ const NEEDS_QUOTES = /[",\r\n]/;
 // runs for every text cell.
 function startsLikeFormula(text: string): boolean {
   switch (text.charCodeAt(0)) {
-    case 0x3d: case 0x2b: case 0x2d: case 0x40: case 0x09: case 0x0d:
-    case 0xff1d: case 0xff0b: case 0xff0d: case 0xff20:
+    case 0x3d:
+    case 0x2b:
+    case 0x2d:
+    case 0x40:
+    case 0x09:
+    case 0x0d:
+    case 0xff1d:
+    case 0xff0b:
+    case 0xff0d:
+    case 0xff20:
       return true;
     default:
       return false;
@@ -30,7 +38,9 @@ export function csvCell(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (value === null || value === undefined) return '';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return textCell(value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  return textCell(
+    value instanceof Date ? value.toISOString() : typeof value === 'object' ? JSON.stringify(value) : String(value),
+  );
 }
 
 export function csvLine(values: readonly unknown[]): string {

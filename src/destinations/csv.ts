@@ -16,7 +16,10 @@ export interface CsvOptions {
 }
 
 export function expandPathTemplate(template: string, ctx: Pick<DestinationContext, 'job' | 'runId' | 'at'>): string {
-  return template.replaceAll('{{job}}', ctx.job).replaceAll('{{date}}', ctx.at.date).replaceAll('{{run_id}}', ctx.runId);
+  return template
+    .replaceAll('{{job}}', ctx.job)
+    .replaceAll('{{date}}', ctx.at.date)
+    .replaceAll('{{run_id}}', ctx.runId);
 }
 
 export function csvDestination(options: CsvOptions): Destination {
@@ -64,7 +67,12 @@ export function csvDestination(options: CsvOptions): Destination {
         if (outcome === 'ok') renameSync(tempPath, finalPath);
         else rmSync(tempPath, { force: true });
       }
-      return { type: 'csv', target: toStdout ? 'stdout' : finalPath, delivered: outcome === 'ok' ? written : 0, failed: 0 };
+      return {
+        type: 'csv',
+        target: toStdout ? 'stdout' : finalPath,
+        delivered: outcome === 'ok' ? written : 0,
+        failed: 0,
+      };
     },
   };
   return self;

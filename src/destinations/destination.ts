@@ -57,7 +57,10 @@ export interface Destination {
 
 /** A destination that stops the run (e.g. a receiver down for good) still reports what it delivered first. */
 export class DestinationStoppedError extends RunError {
-  constructor(message: string, readonly results: WriteResult) {
+  constructor(
+    message: string,
+    readonly results: WriteResult,
+  ) {
     super(message);
     this.name = 'DestinationStoppedError';
   }

@@ -5,13 +5,23 @@ import type { DestinationSpec } from '../config/job-schema.ts';
 import { csvDestination } from './csv.ts';
 import type { Destination } from './destination.ts';
 
-export async function createDestinations(specs: DestinationSpec[], connections: Connections, stdout?: Writable): Promise<Destination[]> {
+export async function createDestinations(
+  specs: DestinationSpec[],
+  connections: Connections,
+  stdout?: Writable,
+): Promise<Destination[]> {
   const out: Destination[] = [];
   for (const spec of specs) {
     switch (spec.type) {
-      case 'csv': out.push(csvDestination({ path: spec.path, bom: spec.bom, stdout })); break;
-      case 'webhook': out.push((await import('./webhook.ts')).webhookDestination(spec)); break;
-      case 'table': out.push((await import('./table.ts')).tableDestination(spec, connections)); break;
+      case 'csv':
+        out.push(csvDestination({ path: spec.path, bom: spec.bom, stdout }));
+        break;
+      case 'webhook':
+        out.push((await import('./webhook.ts')).webhookDestination(spec));
+        break;
+      case 'table':
+        out.push((await import('./table.ts')).tableDestination(spec, connections));
+        break;
     }
   }
   return out;

@@ -9,24 +9,62 @@ export type TableDialect = 'sqlite' | 'mysql' | 'postgres';
 export function tableKnex(name: string, spec: ConnectionSpec): { knex: Knex; dialect: TableDialect } {
   switch (spec.type) {
     case 'sqlite':
-      if (spec.path !== ':memory:' && !existsSync(spec.path)) throw new RunError(`${name}: SQLite file ${spec.path} does not exist`);
-      return { dialect: 'sqlite', knex: knexFactory({ client: 'better-sqlite3', connection: { filename: spec.path }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate: sqliteBusyTimeout } }) };
+      if (spec.path !== ':memory:' && !existsSync(spec.path))
+        throw new RunError(`${name}: SQLite file ${spec.path} does not exist`);
+      return {
+        dialect: 'sqlite',
+        knex: knexFactory({
+          client: 'better-sqlite3',
+          connection: { filename: spec.path },
+          useNullAsDefault: true,
+          pool: { min: 1, max: 1, afterCreate: sqliteBusyTimeout },
+        }),
+      };
     case 'mysql':
     case 'mariadb': {
-      const connection = spec.url ?? { host: spec.host ?? '127.0.0.1', port: spec.port ?? 3306, user: spec.user, password: spec.password, database: spec.database, charset: 'utf8mb4', connectTimeout: 10000 };
+      const connection = spec.url ?? {
+        host: spec.host ?? '127.0.0.1',
+        port: spec.port ?? 3306,
+        user: spec.user,
+        password: spec.password,
+        database: spec.database,
+        charset: 'utf8mb4',
+        connectTimeout: 10000,
+      };
       return { dialect: 'mysql', knex: knexFactory({ client: 'mysql2', connection, pool: { min: 0, max: 1 } }) };
     }
     case 'postgres':
     case 'postgresql': {
-      const base = spec.url ? { connectionString: spec.url } : { host: spec.host ?? '127.0.0.1', port: spec.port ?? 5432, user: spec.user, password: spec.password, database: spec.database };
-      return { dialect: 'postgres', knex: knexFactory({ client: 'pg', connection: { ...base, connectionTimeoutMillis: 10000 }, searchPath: spec.schema ? [spec.schema] : undefined, pool: { min: 0, max: 1 } }) };
+      const base = spec.url
+        ? { connectionString: spec.url }
+        : {
+            host: spec.host ?? '127.0.0.1',
+            port: spec.port ?? 5432,
+            user: spec.user,
+            password: spec.password,
+            database: spec.database,
+          };
+      return {
+        dialect: 'postgres',
+        knex: knexFactory({
+          client: 'pg',
+          connection: { ...base, connectionTimeoutMillis: 10000 },
+          searchPath: spec.schema ? [spec.schema] : undefined,
+          pool: { min: 0, max: 1 },
+        }),
+      };
     }
     default:
-      throw new RunError(`${name}: the table destination writes to MySQL, MariaDB, PostgreSQL or SQLite, not ${spec.type}`);
+      throw new RunError(
+        `${name}: the table destination writes to MySQL, MariaDB, PostgreSQL or SQLite, not ${spec.type}`,
+      );
   }
 }
 
-function sqliteBusyTimeout(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void): void {
+function sqliteBusyTimeout(
+  conn: { pragma(s: string): unknown },
+  done: (err: Error | null, conn: unknown) => void,
+): void {
   conn.pragma('busy_timeout = 10000');
   done(null, conn);
 }

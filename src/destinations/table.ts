@@ -10,7 +10,14 @@ import type { Knex } from 'knex';
 import { RunError } from '../errors.ts';
 import type { Connections } from '../config/load-connections.ts';
 import type { TableDestinationSpec } from '../config/job-schema.ts';
-import { DestinationStoppedError, type Destination, type DestinationContext, type DestinationSummary, type Lead, type WriteResult } from './destination.ts';
+import {
+  DestinationStoppedError,
+  type Destination,
+  type DestinationContext,
+  type DestinationSummary,
+  type Lead,
+  type WriteResult,
+} from './destination.ts';
 import { tableKnex, type TableDialect } from './table-connection.ts';
 
 export const RUN_COLUMNS = ['job', 'run_id', 'channel', 'delivered_at'] as const;
@@ -19,7 +26,10 @@ export const RUN_COLUMNS = ['job', 'run_id', 'channel', 'delivered_at'] as const
 const MAX_VALUES_PER_STATEMENT = 30_000;
 const MAX_ROWS_PER_STATEMENT = 500;
 
-export function tableDestination(spec: TableDestinationSpec, connections: Connections): Destination & { target: string } {
+export function tableDestination(
+  spec: TableDestinationSpec,
+  connections: Connections,
+): Destination & { target: string } {
   const target = `${spec.connection}.${spec.table}`;
   let knex: Knex | undefined;
   let dialect: TableDialect;
@@ -55,7 +65,10 @@ export function tableDestination(spec: TableDestinationSpec, connections: Connec
   async function commit(leads: Lead[]): Promise<WriteResult> {
     const deliveredAt = utcTimestamp(dialect);
     const rows = leads.map((lead) => row(lead, deliveredAt));
-    const perStatement = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_VALUES_PER_STATEMENT / columns.length)));
+    const perStatement = Math.max(
+      1,
+      Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_VALUES_PER_STATEMENT / columns.length)),
+    );
     try {
       await knex!.transaction(async (trx) => {
         for (let i = 0; i < rows.length; i += perStatement) await insert(trx, rows.slice(i, i + perStatement));
@@ -139,12 +152,18 @@ export function tableDestination(spec: TableDestinationSpec, connections: Connec
     const [schema, name] = spec.table.includes('.') ? spec.table.split('.', 2) : [undefined, spec.table];
     const info = schema ? await knex!(name).withSchema(schema).columnInfo() : await knex!(name).columnInfo();
     const actual = new Map(Object.keys(info).map((c) => [c.toLowerCase(), c]));
-    if (actual.size === 0) throw new RunError(`table ${target}: table ${spec.table} does not exist on connection ${spec.connection} (create it first: the lead fields, ${context.keyName ?? 'the person key'}, ${RUN_COLUMNS.join(', ')})`);
+    if (actual.size === 0)
+      throw new RunError(
+        `table ${target}: table ${spec.table} does not exist on connection ${spec.connection} (create it first: the lead fields, ${context.keyName ?? 'the person key'}, ${RUN_COLUMNS.join(', ')})`,
+      );
     const keyName = context.keyName ?? 'person_key';
     keyIndex = context.fields.indexOf(keyName);
     const wanted = [...context.fields, ...(keyIndex < 0 ? [keyName] : []), ...RUN_COLUMNS];
     const missing = wanted.filter((c) => !actual.has(c.toLowerCase()));
-    if (missing.length > 0) throw new RunError(`table ${target}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the table needs the lead fields, the person key ${keyName}, and ${RUN_COLUMNS.join(', ')}); nothing was written`);
+    if (missing.length > 0)
+      throw new RunError(
+        `table ${target}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the table needs the lead fields, the person key ${keyName}, and ${RUN_COLUMNS.join(', ')}); nothing was written`,
+      );
     columns = wanted.map((c) => actual.get(c.toLowerCase())!);
     keyColumn = actual.get(keyName.toLowerCase())!;
     if (spec.mode === 'upsert') await checkUpsertKey(actual.get('job')!, keyColumn);
@@ -153,17 +172,29 @@ export function tableDestination(spec: TableDestinationSpec, connections: Connec
   async function checkUpsertKey(jobColumn: string, key: string): Promise<void> {
     const problem = `upsert needs a unique index (or primary key) on exactly (${jobColumn}, ${key}) in ${spec.table}`;
     if (dialect === 'mysql') {
-      const [rows] = (await knex!.raw('show index from ??', [spec.table])) as [{ Key_name: string; Non_unique: number | string; Column_name: string }[]];
+      const [rows] = (await knex!.raw('show index from ??', [spec.table])) as [
+        { Key_name: string; Non_unique: number | string; Column_name: string }[],
+      ];
       const unique = new Map<string, Set<string>>();
-      for (const r of rows) if (Number(r.Non_unique) === 0) unique.set(r.Key_name, (unique.get(r.Key_name) ?? new Set()).add(r.Column_name.toLowerCase()));
-      const ok = [...unique.values()].some((cols) => cols.size === 2 && cols.has(jobColumn.toLowerCase()) && cols.has(key.toLowerCase()));
+      for (const r of rows)
+        if (Number(r.Non_unique) === 0)
+          unique.set(r.Key_name, (unique.get(r.Key_name) ?? new Set()).add(r.Column_name.toLowerCase()));
+      const ok = [...unique.values()].some(
+        (cols) => cols.size === 2 && cols.has(jobColumn.toLowerCase()) && cols.has(key.toLowerCase()),
+      );
       if (!ok) throw new RunError(`table ${target}: ${problem}`);
       return;
     }
     // PostgreSQL and SQLite check an ON CONFLICT target when the statement is prepared: an
     // insert of no rows proves the index exists without writing anything.
     try {
-      await knex!.raw('insert into ?? (??, ??) select null, null where 1 = 0 on conflict (??, ??) do nothing', [spec.table, jobColumn, key, jobColumn, key]);
+      await knex!.raw('insert into ?? (??, ??) select null, null where 1 = 0 on conflict (??, ??) do nothing', [
+        spec.table,
+        jobColumn,
+        key,
+        jobColumn,
+        key,
+      ]);
     } catch (err) {
       throw new RunError(`table ${target}: ${problem} (${firstLine(err)})`);
     }
@@ -173,7 +204,8 @@ export function tableDestination(spec: TableDestinationSpec, connections: Connec
 function cell(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'bigint') return value.toString();
-  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !Buffer.isBuffer(value))
+    return JSON.stringify(value);
   return value;
 }
 

@@ -13,7 +13,9 @@ export type PayloadWriter = (batch: number, leads: readonly Lead[]) => Buffer;
 
 export function payloadWriter(header: PayloadHeader): PayloadWriter {
   // `key` is the person key; a lead field of that name would shadow it, so it is left out.
-  const columns = header.fields.map((name, index) => ({ index, prefix: `,${JSON.stringify(name)}:` })).filter((_, i) => header.fields[i] !== 'key');
+  const columns = header.fields
+    .map((name, index) => ({ index, prefix: `,${JSON.stringify(name)}:` }))
+    .filter((_, i) => header.fields[i] !== 'key');
   const head = `{"job":${JSON.stringify(header.job)},"run_id":${JSON.stringify(header.runId)},"batch":`;
   const channel = `,"channel":${header.channel === undefined ? 'null' : JSON.stringify(header.channel)},"leads":[`;
   return (batch, leads) => {
@@ -34,11 +36,17 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function jsonValue(v: unknown): string {
   switch (typeof v) {
-    case 'number': return Number.isFinite(v) ? '' + v : 'null';
-    case 'string': return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : '"' + v + '"';
-    case 'boolean': return v ? 'true' : 'false';
-    case 'bigint': return '"' + v + '"'; // as text, like big keys: JavaScript receivers would round a number
-    case 'undefined': return 'null';
-    default: return v === null ? 'null' : v instanceof Date ? JSON.stringify(v.toISOString()) : JSON.stringify(v) ?? 'null';
+    case 'number':
+      return Number.isFinite(v) ? '' + v : 'null';
+    case 'string':
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : '"' + v + '"';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return '"' + v + '"'; // as text, like big keys: JavaScript receivers would round a number
+    case 'undefined':
+      return 'null';
+    default:
+      return v === null ? 'null' : v instanceof Date ? JSON.stringify(v.toISOString()) : (JSON.stringify(v) ?? 'null');
   }
 }

@@ -19,5 +19,8 @@ export function signBody(secret: string, timestampSeconds: number, body: Buffer)
 }
 
 export function idempotencyKey(job: string, atIso: string, destination: string, keys: readonly string[]): string {
-  return createHash('sha256').update(`crm-leads\0${job}\0${atIso}\0${destination}\0${keys.join('\n')}\n`).digest('hex').slice(0, 48);
+  return createHash('sha256')
+    .update(`crm-leads\0${job}\0${atIso}\0${destination}\0${keys.join('\n')}\n`)
+    .digest('hex')
+    .slice(0, 48);
 }

@@ -8,7 +8,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { RunError } from '../errors.ts';
-import { DestinationStoppedError, type Destination, type DestinationContext, type DestinationSummary, type Lead, type WriteResult } from './destination.ts';
+import {
+  DestinationStoppedError,
+  type Destination,
+  type DestinationContext,
+  type DestinationSummary,
+  type Lead,
+  type WriteResult,
+} from './destination.ts';
 import { rateLimiter } from './rate-limiter.ts';
 import { backoffMs, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from './retry-policy.ts';
 import { payloadWriter, type PayloadWriter } from './webhook-payload.ts';
@@ -26,7 +33,10 @@ type Attempt = { ok: true } | { ok: false; retry: boolean; error: string; retryA
 const ERROR_BODY_CHARS = 200;
 const USER_AGENT = 'crm-leads';
 
-export function webhookDestination(spec: WebhookDestinationSpec, options: WebhookOptions = {}): Destination & { target: string } {
+export function webhookDestination(
+  spec: WebhookDestinationSpec,
+  options: WebhookOptions = {},
+): Destination & { target: string } {
   const url = new URL(spec.url);
   // Printed and used as the destination's identity: no credentials, no query (tokens rotate).
   const target = `${url.origin}${url.pathname}`;
@@ -35,9 +45,16 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
   const limiter = rateLimiter(spec.max_requests_per_second);
   const stop = new AbortController();
   // Header names are case-insensitive: lower-cased so that a job's Content-Type cannot be sent twice.
-  const jobHeaders = Object.fromEntries(Object.entries(spec.headers).map(([name, value]) => [name.toLowerCase(), value]));
-  const baseHeaders: Record<string, string> = { 'user-agent': USER_AGENT, ...jobHeaders, 'content-type': 'application/json' };
-  if (url.username) baseHeaders.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+  const jobHeaders = Object.fromEntries(
+    Object.entries(spec.headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const baseHeaders: Record<string, string> = {
+    'user-agent': USER_AGENT,
+    ...jobHeaders,
+    'content-type': 'application/json',
+  };
+  if (url.username)
+    baseHeaders.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
   const path = `${url.pathname}${url.search}`;
 
   let pool: Pool | undefined;
@@ -72,24 +89,44 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
     }
     const timeout = AbortSignal.timeout(spec.timeout * 1000);
     try {
-      const response = await pool!.request({ path, method: 'POST', headers, body, signal: AbortSignal.any([stop.signal, timeout]) });
+      const response = await pool!.request({
+        path,
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.any([stop.signal, timeout]),
+      });
       if (response.statusCode >= 200 && response.statusCode < 300) {
         await response.body.dump();
         return { ok: true };
       }
       const error = `HTTP ${response.statusCode}${await bodyStart(response.body)}`;
-      return { ok: false, retry: isRetryableStatus(response.statusCode), error, retryAfterMs: parseRetryAfter(response.headers['retry-after']) };
+      return {
+        ok: false,
+        retry: isRetryableStatus(response.statusCode),
+        error,
+        retryAfterMs: parseRetryAfter(response.headers['retry-after']),
+      };
     } catch (err) {
       if (stop.signal.aborted) throw err;
       if (timeout.aborted) return { ok: false, retry: true, error: `no response within ${spec.timeout}s` };
       const e = err as { code?: string; message?: string };
-      return { ok: false, retry: true, error: `network error: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}` };
+      return {
+        ok: false,
+        retry: true,
+        error: `network error: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`,
+      };
     }
   }
 
   async function send(leads: Lead[], batch: number): Promise<void> {
     const body = payload(batch, leads);
-    const key = idempotencyKey(ctx.job, ctx.at.iso, target, leads.map((l) => l.key));
+    const key = idempotencyKey(
+      ctx.job,
+      ctx.at.iso,
+      target,
+      leads.map((l) => l.key),
+    );
     for (let tries = 1; ; tries++) {
       await limiter.take(stop.signal);
       const outcome = await attempt(body, key);
@@ -106,12 +143,20 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
         // Only transient failures point at a receiver that is down; a 4xx is an answer.
         failedInARow = outcome.retry ? failedInARow + 1 : 0;
         if (failedInARow >= giveUpAfter && !fatal) {
-          fatal = new RunError(`webhook ${target}: ${failedInARow} batches in a row failed after ${spec.max_retries} retries each (last: ${error}); stopping the run`);
+          fatal = new RunError(
+            `webhook ${target}: ${failedInARow} batches in a row failed after ${spec.max_retries} retries each (last: ${error}); stopping the run`,
+          );
           stop.abort(fatal);
         }
         return;
       }
-      await sleep(outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, backoff.maxRetryAfterMs) : backoffMs(tries, backoff), undefined, { signal: stop.signal });
+      await sleep(
+        outcome.retryAfterMs !== undefined
+          ? Math.min(outcome.retryAfterMs, backoff.maxRetryAfterMs)
+          : backoffMs(tries, backoff),
+        undefined,
+        { signal: stop.signal },
+      );
     }
   }
 
@@ -122,7 +167,8 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
     const request = send(leads, ++sequence)
       // Aborted by close('failed') or by giving up: those leads are simply not delivered.
       .catch((err) => {
-        if (!stop.signal.aborted) fatal ??= new RunError(`webhook ${target}: ${(err as Error).message}`, { cause: err });
+        if (!stop.signal.aborted)
+          fatal ??= new RunError(`webhook ${target}: ${(err as Error).message}`, { cause: err });
       })
       .finally(() => {
         inFlight--;
@@ -139,8 +185,19 @@ export function webhookDestination(spec: WebhookDestinationSpec, options: Webhoo
     batchSize: spec.batch_size,
     async open(context) {
       ctx = context;
-      payload = payloadWriter({ job: context.job, runId: context.runId, channel: context.channel, fields: context.fields });
-      pool = new Pool(url.origin, { connections: spec.concurrency, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
+      payload = payloadWriter({
+        job: context.job,
+        runId: context.runId,
+        channel: context.channel,
+        fields: context.fields,
+      });
+      pool = new Pool(url.origin, {
+        connections: spec.concurrency,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
     },
     async write(batch) {
       throwIfFatal();

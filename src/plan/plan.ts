@@ -39,8 +39,10 @@ export interface PlanOptions {
 
 export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOptions = {}): Plan {
   const converted = job.exclude.converted;
-  const convertedInWarehouse = converted !== undefined && (converted.source === undefined || converted.source === job.source);
-  const streamDrops = job.lead.require.length > 0 || (converted !== undefined && !convertedInWarehouse) || options.streamFilters === true;
+  const convertedInWarehouse =
+    converted !== undefined && (converted.source === undefined || converted.source === job.source);
+  const streamDrops =
+    job.lead.require.length > 0 || (converted !== undefined && !convertedInWarehouse) || options.streamFilters === true;
   return {
     job,
     at,

@@ -23,11 +23,23 @@ export function resolveRunTime(atText: string | undefined, timezone: string, now
   else {
     // Without an offset the text is read in the job's timezone; with one, as written.
     const parsed = DateTime.fromISO(atText.trim().replace(' ', 'T'), { zone: timezone, setZone: false });
-    if (!parsed.isValid) throw new SpecError([{ file: '--at', message: `"${atText}" is not an ISO date-time such as 2026-11-23T09:00:00 or 2026-11-23T09:00:00+08:00` }]);
+    if (!parsed.isValid)
+      throw new SpecError([
+        {
+          file: '--at',
+          message: `"${atText}" is not an ISO date-time such as 2026-11-23T09:00:00 or 2026-11-23T09:00:00+08:00`,
+        },
+      ]);
     at = parsed.setZone(timezone);
   }
   at = at.startOf('second');
-  return { iso: at.toISO({ suppressMilliseconds: true })!, local: at.toFormat(NAIVE_FORMAT), date: at.toFormat('yyyy-MM-dd'), timezone, epochMs: at.toMillis() };
+  return {
+    iso: at.toISO({ suppressMilliseconds: true })!,
+    local: at.toFormat(NAIVE_FORMAT),
+    date: at.toFormat('yyyy-MM-dd'),
+    timezone,
+    epochMs: at.toMillis(),
+  };
 }
 
 /** Naive local time minus a number of seconds, computed on the naive value (no DST jumps). */

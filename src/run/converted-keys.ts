@@ -10,7 +10,11 @@ import type { Connections } from '../config/load-connections.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import type { Reporter } from './reporter.ts';
 
-export async function loadConvertedKeys(plan: Plan, connections: Connections, reporter: Reporter): Promise<Set<string> | undefined> {
+export async function loadConvertedKeys(
+  plan: Plan,
+  connections: Connections,
+  reporter: Reporter,
+): Promise<Set<string> | undefined> {
   const c = plan.job.exclude.converted;
   if (!c || plan.convertedInWarehouse) return undefined;
   const spec = connections.byName.get(c.source!)!;
@@ -18,16 +22,26 @@ export async function loadConvertedKeys(plan: Plan, connections: Connections, re
   // HiveQL is compiled by knex's MySQL compiler with the values written in (src/sql/hive).
   const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
   const window = plan.convertedWindow!;
-  const qb = k(`${c.table} as c`).distinct(`c.${c.key ?? plan.job.audience.key}`).where(`c.${c.time}`, '>=', naiveTime(k, dialect, window.from)).where(`c.${c.time}`, '<', naiveTime(k, dialect, window.to));
+  const qb = k(`${c.table} as c`)
+    .distinct(`c.${c.key ?? plan.job.audience.key}`)
+    .where(`c.${c.time}`, '>=', naiveTime(k, dialect, window.from))
+    .where(`c.${c.time}`, '<', naiveTime(k, dialect, window.to));
   applyWhere(qb, 'c', c.where);
-  const { sql, bindings } = dialect === 'hive' ? { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] } : qb.toSQL().toNative();
+  const { sql, bindings } =
+    dialect === 'hive'
+      ? { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] }
+      : qb.toSQL().toNative();
   const warehouse = await openWarehouse(c.source!, spec);
   const keys = new Set<string>();
   try {
-    for await (const rows of warehouse.stream({ sql, bindings: [...bindings] }, { batchSize: 10000 })) for (const row of rows) keys.add(String(row[0]));
+    for await (const rows of warehouse.stream({ sql, bindings: [...bindings] }, { batchSize: 10000 }))
+      for (const row of rows) keys.add(String(row[0]));
   } finally {
     await warehouse.close();
   }
-  reporter.info(`${plan.job.name}: ${keys.size} people converted on ${c.source}`, { job: plan.job.name, converted_keys: keys.size });
+  reporter.info(`${plan.job.name}: ${keys.size} people converted on ${c.source}`, {
+    job: plan.job.name,
+    converted_keys: keys.size,
+  });
   return keys;
 }

@@ -38,11 +38,23 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
       for (const row of rows) {
         counts.rows++;
         const key = String(row[0]);
-        if (options.convertedKeys?.has(key)) { counts.converted_elsewhere++; continue; }
-        if (options.deliveredKeys?.has(key)) { counts.delivered++; continue; }
+        if (options.convertedKeys?.has(key)) {
+          counts.converted_elsewhere++;
+          continue;
+        }
+        if (options.deliveredKeys?.has(key)) {
+          counts.delivered++;
+          continue;
+        }
         const values = row.slice(1, 1 + options.fieldCount);
-        if (options.requireIndexes.some((i) => isEmpty(values[i]))) { counts.unreachable++; continue; }
-        if (options.limit !== undefined && taken >= options.limit) { counts.limit_reached = true; return { leads, done: true }; }
+        if (options.requireIndexes.some((i) => isEmpty(values[i]))) {
+          counts.unreachable++;
+          continue;
+        }
+        if (options.limit !== undefined && taken >= options.limit) {
+          counts.limit_reached = true;
+          return { leads, done: true };
+        }
         taken++;
         leads.push({ key, values });
       }

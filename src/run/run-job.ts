@@ -63,11 +63,16 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   const runId = newRunId(at);
   const source = options.connections.byName.get(job.source)!;
   // People already delivered are dropped in the stream, so a LIMIT must stay there too.
-  const plan = planJob(job, at, dialectOf(source), { shard: options.shard, streamFilters: job.exclude.delivered !== undefined });
+  const plan = planJob(job, at, dialectOf(source), {
+    shard: options.shard,
+    streamFilters: job.exclude.delivered !== undefined,
+  });
   const query = await renderForDialect(plan);
   // The lock and the run record come first: a job locked by another run never queries.
   const ledger = options.dryRun ? undefined : await beginRun(job, at, runId, options);
-  const signal = ledger ? AbortSignal.any(options.signal ? [options.signal, ledger.lockLost] : [ledger.lockLost]) : options.signal;
+  const signal = ledger
+    ? AbortSignal.any(options.signal ? [options.signal, ledger.lockLost] : [ledger.lockLost])
+    : options.signal;
   let warehouse: Warehouse | undefined;
   let tracked: TrackedDestinations | undefined;
   let leadsCounted = 0;
@@ -90,8 +95,16 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     });
     counts = filter.counts;
     const summary = (status: RunSummary['status'], outputs: OutputSummary[], steps?: FunnelStep[]): RunSummary => ({
-      job: job.name, run_id: runId, at: at.iso, status, leads: leadsCounted, counts: filter.counts, funnel: steps, outputs,
-      not_delivered: outputs.reduce((n, o) => n + o.failed, 0), seconds: (Date.now() - started) / 1000,
+      job: job.name,
+      run_id: runId,
+      at: at.iso,
+      status,
+      leads: leadsCounted,
+      counts: filter.counts,
+      funnel: steps,
+      outputs,
+      not_delivered: outputs.reduce((n, o) => n + o.failed, 0),
+      seconds: (Date.now() - started) / 1000,
     });
     if (options.dryRun) {
       const steps = await funnel(plan, warehouse);
@@ -103,17 +116,35 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       leadsCounted = Math.min(leadsCounted, job.lead.limit ?? Infinity);
       return summary('dry_run', [], [...steps, ...streamSteps(plan, filter.counts, leadsCounted)]);
     }
-    const specs = options.csv ? [{ type: 'csv' as const, path: options.csv, bom: options.csv !== '-' }] : job.destinations;
+    const specs = options.csv
+      ? [{ type: 'csv' as const, path: options.csv, bom: options.csv !== '-' }]
+      : job.destinations;
     if (specs.length === 0) throw new RunError(`${job.name}: no destinations (add one to the job or pass --csv PATH)`);
-    tracked = new TrackedDestinations(await createDestinations(specs, options.connections, options.stdout), ledger && { store: ledger.store, atMs: at.epochMs });
-    const outputs = await deliver(plan, warehouse, query, tracked, filter, { ...options, signal, runId, runTime: at }, (n) => (leadsCounted += n));
+    tracked = new TrackedDestinations(
+      await createDestinations(specs, options.connections, options.stdout),
+      ledger && { store: ledger.store, atMs: at.epochMs },
+    );
+    const outputs = await deliver(
+      plan,
+      warehouse,
+      query,
+      tracked,
+      filter,
+      { ...options, signal, runId, runTime: at },
+      (n) => (leadsCounted += n),
+    );
     const result = summary(outputs.some((o) => o.failed > 0) ? 'partial' : 'ok', outputs);
     await ledger?.end(ledgerEnd(result.status === 'partial' ? 'partial' : 'ok', result.leads, result.counts, outputs));
     return result;
   } catch (err) {
     // A user's Ctrl-C (or the scheduler's shutdown) is an interruption; anything else a failure.
     const status = options.signal?.aborted ? 'interrupted' : 'failed';
-    await ledger?.end({ ...ledgerEnd(status, leadsCounted, counts ?? {}, tracked?.outputsSoFar() ?? []), error: (err as Error)?.message ?? String(err) }).catch(() => {});
+    await ledger
+      ?.end({
+        ...ledgerEnd(status, leadsCounted, counts ?? {}, tracked?.outputsSoFar() ?? []),
+        error: (err as Error)?.message ?? String(err),
+      })
+      .catch(() => {});
     throw err;
   } finally {
     await warehouse?.close();
@@ -121,17 +152,34 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   }
 }
 
-function ledgerEnd(status: 'ok' | 'partial' | 'failed' | 'interrupted', leads: number, counts: object, outputs: OutputSummary[]) {
+function ledgerEnd(
+  status: 'ok' | 'partial' | 'failed' | 'interrupted',
+  leads: number,
+  counts: object,
+  outputs: OutputSummary[],
+) {
   const delivered = outputs.reduce((n, o) => n + o.delivered, 0);
   const notDelivered = outputs.reduce((n, o) => n + o.failed, 0);
   return { status, leads, delivered, notDelivered, counts: { ...counts } as Record<string, unknown>, outputs };
 }
 
 async function deliver(
-  plan: Plan, warehouse: Warehouse, query: Awaited<ReturnType<typeof renderForDialect>>, destinations: TrackedDestinations,
-  filter: ReturnType<typeof leadFilter>, options: RunOptions & { runId: string; runTime: RunTime }, onLeads: (n: number) => void,
+  plan: Plan,
+  warehouse: Warehouse,
+  query: Awaited<ReturnType<typeof renderForDialect>>,
+  destinations: TrackedDestinations,
+  filter: ReturnType<typeof leadFilter>,
+  options: RunOptions & { runId: string; runTime: RunTime },
+  onLeads: (n: number) => void,
 ): Promise<OutputSummary[]> {
-  const ctx = { job: plan.job.name, runId: options.runId, at: options.runTime, fields: plan.header, channel: plan.job.lead.channel, keyName: plan.job.audience.key };
+  const ctx = {
+    job: plan.job.name,
+    runId: options.runId,
+    at: options.runTime,
+    fields: plan.header,
+    channel: plan.job.lead.channel,
+    keyName: plan.job.audience.key,
+  };
   const started = Date.now();
   let leads = 0;
   try {
@@ -141,7 +189,12 @@ async function deliver(
       if (batch.length > 0) await destinations.write(batch as Lead[]);
       leads += batch.length;
       onLeads(batch.length);
-      options.reporter.progress({ job: plan.job.name, rows: filter.counts.rows, leads, elapsedMs: Date.now() - started });
+      options.reporter.progress({
+        job: plan.job.name,
+        rows: filter.counts.rows,
+        leads,
+        elapsedMs: Date.now() - started,
+      });
       if (done) break;
     }
   } catch (err) {

@@ -40,14 +40,27 @@ export async function beginRun(job: Job, at: RunTime, runId: string, options: Le
       runId,
       wait: options.wait,
       signal: options.signal,
-      onWait: (holder) => options.reporter.info(`${describeHolder(lockName, holder)}; waiting for it (--wait)`, { job: job.name, event: 'lock_wait', holder: holder.runId }),
+      onWait: (holder) =>
+        options.reporter.info(`${describeHolder(lockName, holder)}; waiting for it (--wait)`, {
+          job: job.name,
+          event: 'lock_wait',
+          holder: holder.runId,
+        }),
     });
-    if (lock.tookOverFrom) options.reporter.warn(`${job.name}: took over the expired lock of run ${lock.tookOverFrom}`, { job: job.name, event: 'lock_takeover', previous_run: lock.tookOverFrom });
+    if (lock.tookOverFrom)
+      options.reporter.warn(`${job.name}: took over the expired lock of run ${lock.tookOverFrom}`, {
+        job: job.name,
+        event: 'lock_takeover',
+        previous_run: lock.tookOverFrom,
+      });
     // Holding the lock, any run of this job (and shard) still marked running has died.
     const abandoned = await markAbandonedRuns(store, job.name, shard);
     if (abandoned.length > 0) {
       const ids = abandoned.map((r) => r.id);
-      options.reporter.warn(`${job.name}: earlier run(s) ${ids.join(', ')} stopped without finishing; marked interrupted`, { job: job.name, event: 'abandoned_runs', runs: ids });
+      options.reporter.warn(
+        `${job.name}: earlier run(s) ${ids.join(', ')} stopped without finishing; marked interrupted`,
+        { job: job.name, event: 'abandoned_runs', runs: ids },
+      );
     }
     await discardAbandonedPending(store, job.name);
     await startRun(store, { id: runId, job: job.name, shard, at: at.iso, atMs: at.epochMs });
@@ -66,7 +79,10 @@ export async function beginRun(job: Job, at: RunTime, runId: string, options: Le
         await held.release();
       } catch (err) {
         // The run itself is recorded; a lock left behind only delays the next run until it expires.
-        options.reporter.warn(`${job.name}: could not release the lock (${(err as Error).message}); it expires by itself`, { job: job.name, event: 'lock_release_failed' });
+        options.reporter.warn(
+          `${job.name}: could not release the lock (${(err as Error).message}); it expires by itself`,
+          { job: job.name, event: 'lock_release_failed' },
+        );
       } finally {
         if (ownStore) await store.close().catch(() => {});
       }
@@ -75,15 +91,26 @@ export async function beginRun(job: Job, at: RunTime, runId: string, options: Le
 }
 
 /** exclude.delivered: the people to skip, from the ledger; undefined when the job has no such rule. */
-export async function loadDeliveredKeys(job: Job, at: RunTime, store: StateStore | undefined): Promise<Set<string> | undefined> {
+export async function loadDeliveredKeys(
+  job: Job,
+  at: RunTime,
+  store: StateStore | undefined,
+): Promise<Set<string> | undefined> {
   const rule = job.exclude.delivered;
   if (!rule) return undefined;
   if (!store) return new Set();
-  return deliveredInWindow(store, { job: rule.scope === 'job' ? job.name : undefined, fromMs: at.epochMs - rule.within * 1000, toMs: at.epochMs });
+  return deliveredInWindow(store, {
+    job: rule.scope === 'job' ? job.name : undefined,
+    fromMs: at.epochMs - rule.within * 1000,
+    toMs: at.epochMs,
+  });
 }
 
 /** A dry run reads the ledger (for the delivered step of the funnel) but never creates one. */
-export async function withExistingLedger<T>(options: Pick<LedgerOptions, 'state' | 'stateStore'>, fn: (store: StateStore | undefined) => Promise<T>): Promise<T> {
+export async function withExistingLedger<T>(
+  options: Pick<LedgerOptions, 'state' | 'stateStore'>,
+  fn: (store: StateStore | undefined) => Promise<T>,
+): Promise<T> {
   if (options.stateStore) return fn(options.stateStore);
   const store = await openExistingStateStore(options.state);
   try {

@@ -3,8 +3,21 @@
 // acknowledges is recorded as delivered right away (CSV leads once the file is complete), so a
 // crash loses at most the acknowledgements in flight.
 import { createHash } from 'node:crypto';
-import { DestinationStoppedError, type Destination, type DestinationContext, type DestinationSummary, type Lead, type WriteResult } from '../destinations/destination.ts';
-import { confirmPending, deliveredByEarlierRuns, discardPending, recordDeliveries, recordFailures } from '../state/deliveries.ts';
+import {
+  DestinationStoppedError,
+  type Destination,
+  type DestinationContext,
+  type DestinationSummary,
+  type Lead,
+  type WriteResult,
+} from '../destinations/destination.ts';
+import {
+  confirmPending,
+  deliveredByEarlierRuns,
+  discardPending,
+  recordDeliveries,
+  recordFailures,
+} from '../state/deliveries.ts';
 import type { StateStore } from '../state/state-store.ts';
 
 export interface OutputSummary extends DestinationSummary {
@@ -39,7 +52,10 @@ export class TrackedDestinations {
   private tracked: Tracked[] = [];
   private ctx!: DestinationContext;
 
-  constructor(private readonly destinations: Destination[], private readonly ledger?: LedgerBinding) {}
+  constructor(
+    private readonly destinations: Destination[],
+    private readonly ledger?: LedgerBinding,
+  ) {}
 
   /** Leads that a destination refused or never acknowledged, over every destination. */
   get notDelivered(): number {
@@ -55,7 +71,12 @@ export class TrackedDestinations {
     if (!this.ledger) return;
     // A CSV is rewritten whole on a re-run (it replaces the previous file), so it is not resumed.
     const resumable = this.tracked.filter((t) => !t.destination.deliversOnClose);
-    const earlier = await deliveredByEarlierRuns(this.ledger.store, ctx.job, this.ledger.atMs, resumable.map((t) => t.id));
+    const earlier = await deliveredByEarlierRuns(
+      this.ledger.store,
+      ctx.job,
+      this.ledger.atMs,
+      resumable.map((t) => t.id),
+    );
     for (const t of resumable) {
       const keys = earlier.get(t.id);
       if (keys && keys.size > 0) t.skip = keys;
@@ -63,27 +84,31 @@ export class TrackedDestinations {
   }
 
   async write(batch: Lead[]): Promise<void> {
-    await settleAll(this.tracked.map(async (t) => {
-      const leads = t.skip ? batch.filter((lead) => !t.skip!.has(lead.key)) : batch;
-      t.already += batch.length - leads.length;
-      // One destination batch at a time: each write returns the acknowledgements that arrived
-      // meanwhile, recorded before more is sent. (An empty write still collects them.)
-      const size = t.destination.batchSize ?? Math.max(leads.length, 1);
-      let from = 0;
-      do {
-        const slice = leads.length <= size ? leads : leads.slice(from, from + size);
-        await this.record(t, await this.collect(t, () => t.destination.write(slice)));
-        from += size;
-      } while (from < leads.length);
-    }));
+    await settleAll(
+      this.tracked.map(async (t) => {
+        const leads = t.skip ? batch.filter((lead) => !t.skip!.has(lead.key)) : batch;
+        t.already += batch.length - leads.length;
+        // One destination batch at a time: each write returns the acknowledgements that arrived
+        // meanwhile, recorded before more is sent. (An empty write still collects them.)
+        const size = t.destination.batchSize ?? Math.max(leads.length, 1);
+        let from = 0;
+        do {
+          const slice = leads.length <= size ? leads : leads.slice(from, from + size);
+          await this.record(t, await this.collect(t, () => t.destination.write(slice)));
+          from += size;
+        } while (from < leads.length);
+      }),
+    );
   }
 
   /** Every destination flushed and closed; CSV leads confirmed. Throws (after abort) if one fails. */
   async finish(): Promise<OutputSummary[]> {
     try {
-      await settleAll(this.tracked.map(async (t) => {
-        if (t.destination.flush) await this.record(t, await this.collect(t, () => t.destination.flush!()));
-      }));
+      await settleAll(
+        this.tracked.map(async (t) => {
+          if (t.destination.flush) await this.record(t, await this.collect(t, () => t.destination.flush!()));
+        }),
+      );
     } catch (err) {
       await this.abort();
       throw err;
@@ -99,18 +124,20 @@ export class TrackedDestinations {
 
   /** The run failed: record what was acknowledged so far, then close every destination as failed. */
   async abort(): Promise<void> {
-    await Promise.allSettled(this.tracked.map(async (t) => {
-      // An empty write hands over acknowledgements that arrived since the last one.
-      if (!t.destination.deliversOnClose) {
-        try {
-          await this.record(t, await this.collect(t, () => t.destination.write([])));
-        } catch {
-          /* the run already failed; its first error is the one reported */
+    await Promise.allSettled(
+      this.tracked.map(async (t) => {
+        // An empty write hands over acknowledgements that arrived since the last one.
+        if (!t.destination.deliversOnClose) {
+          try {
+            await this.record(t, await this.collect(t, () => t.destination.write([])));
+          } catch {
+            /* the run already failed; its first error is the one reported */
+          }
         }
-      }
-      await t.destination.close('failed');
-      if (t.destination.deliversOnClose && this.ledger) await discardPending(this.ledger.store, this.pendingScope(t));
-    }));
+        await t.destination.close('failed');
+        if (t.destination.deliversOnClose && this.ledger) await discardPending(this.ledger.store, this.pendingScope(t));
+      }),
+    );
     // Destinations that were never opened still release what they hold.
     const opened = new Set(this.tracked.map((t) => t.destination));
     await Promise.allSettled(this.destinations.filter((d) => !opened.has(d)).map((d) => d.close('failed')));
@@ -118,7 +145,13 @@ export class TrackedDestinations {
 
   /** What a run that failed midway did, for its ledger record. */
   outputsSoFar(): OutputSummary[] {
-    return this.tracked.map((t) => ({ type: t.destination.type, target: t.destination.target, delivered: t.delivered, failed: t.failed, already_delivered: t.already }));
+    return this.tracked.map((t) => ({
+      type: t.destination.type,
+      target: t.destination.target,
+      delivered: t.delivered,
+      failed: t.failed,
+      already_delivered: t.already,
+    }));
   }
 
   private pendingScope(t: Tracked) {
@@ -139,9 +172,25 @@ export class TrackedDestinations {
     t.delivered += result.delivered.length;
     t.failed += result.failed.length;
     if (!this.ledger) return;
-    const ctx = { job: this.ctx.job, atMs: this.ledger.atMs, runId: this.ctx.runId, destination: t.id, channel: this.ctx.channel };
-    await recordDeliveries(this.ledger.store, ctx, result.delivered.map((l) => l.key), { pending: t.destination.deliversOnClose });
-    await recordFailures(this.ledger.store, this.ctx.runId, t.id, result.failed.map((f) => ({ key: f.lead.key, error: f.error })));
+    const ctx = {
+      job: this.ctx.job,
+      atMs: this.ledger.atMs,
+      runId: this.ctx.runId,
+      destination: t.id,
+      channel: this.ctx.channel,
+    };
+    await recordDeliveries(
+      this.ledger.store,
+      ctx,
+      result.delivered.map((l) => l.key),
+      { pending: t.destination.deliversOnClose },
+    );
+    await recordFailures(
+      this.ledger.store,
+      this.ctx.runId,
+      t.id,
+      result.failed.map((f) => ({ key: f.lead.key, error: f.error })),
+    );
   }
 }
 

@@ -34,24 +34,34 @@ export function loadScheduleSet(paths: string[], connectionsFile: string | undef
   if (issues.length) throw new SpecError(issues);
   const set = toSet(connections, results);
   if (set.jobs.length === 0)
-    throw new SpecError([{ file: paths.join(', '), message: 'no job with a schedule: to run (add e.g. schedule: "0 9 * * *" to a job)' }]);
+    throw new SpecError([
+      { file: paths.join(', '), message: 'no job with a schedule: to run (add e.g. schedule: "0 9 * * *" to a job)' },
+    ]);
   return set;
 }
 
 /** Re-reads everything; what cannot be read keeps its previous version. Never throws on bad input. */
-export function reloadScheduleSet(paths: string[], previous: ScheduleSet): { set: ScheduleSet; problems: ReloadProblem[] } {
+export function reloadScheduleSet(
+  paths: string[],
+  previous: ScheduleSet,
+): { set: ScheduleSet; problems: ReloadProblem[] } {
   let connections: Connections;
   try {
     connections = loadConnections(previous.connections.file);
   } catch (err) {
     // Every job depends on the connections: keep them all as they were.
-    const issues = err instanceof SpecError ? err.issues : [{ file: previous.connections.file, message: (err as Error).message }];
+    const issues =
+      err instanceof SpecError ? err.issues : [{ file: previous.connections.file, message: (err as Error).message }];
     return { set: previous, problems: [{ file: previous.connections.file, issues, keptPrevious: true }] };
   }
   const found = findJobFiles(paths);
   const results = readJobFiles(found.files, connections);
   const previousByFile = new Map(previous.jobs.map((job) => [job.file, job]));
-  const problems: ReloadProblem[] = found.issues.map((issue) => ({ file: issue.file, issues: [issue], keptPrevious: false }));
+  const problems: ReloadProblem[] = found.issues.map((issue) => ({
+    file: issue.file,
+    issues: [issue],
+    keptPrevious: false,
+  }));
   const merged: FileResult[] = results.map((r) => {
     if (!('issues' in r)) return r;
     const kept = previousByFile.get(r.file);
@@ -71,7 +81,10 @@ function readJobFiles(files: string[], connections: Connections): FileResult[] {
       const job = loadJob(file, connections);
       const other = names.get(job.name);
       if (other) {
-        results.push({ file, issues: [{ file, key: 'name', message: `job name "${job.name}" is also used by ${other}` }] });
+        results.push({
+          file,
+          issues: [{ file, key: 'name', message: `job name "${job.name}" is also used by ${other}` }],
+        });
         continue;
       }
       names.set(job.name, file);

@@ -102,13 +102,24 @@ export class Scheduler {
     this.stopping = true;
     for (const { task } of this.tasks.values()) void task.destroy();
     this.tasks.clear();
-    for (const w of this.waiting.splice(0)) this.options.log.warn(`${w.job.name}: not started, the scheduler is stopping`, { job: w.job.name, event: 'dropped' });
+    for (const w of this.waiting.splice(0))
+      this.options.log.warn(`${w.job.name}: not started, the scheduler is stopping`, {
+        job: w.job.name,
+        event: 'dropped',
+      });
     const result: ShutdownResult = { finished: [], interrupted: [] };
     if (this.running.size === 0) return result;
     const runs = [...this.running.values()];
     const names = runs.map((r) => r.job.name);
-    this.options.log.info(`waiting up to ${graceMs / 1000}s for ${names.join(', ')} to finish`, { event: 'grace', jobs: names, grace_seconds: graceMs / 1000 });
-    await settleWithin(runs.map((r) => r.settled), graceMs);
+    this.options.log.info(`waiting up to ${graceMs / 1000}s for ${names.join(', ')} to finish`, {
+      event: 'grace',
+      jobs: names,
+      grace_seconds: graceMs / 1000,
+    });
+    await settleWithin(
+      runs.map((r) => r.settled),
+      graceMs,
+    );
     await this.abortAll([...this.running.values()], `the grace period (${graceMs / 1000}s) ended`);
     // A run that completed, even just after the abort, delivered everything: it is not cut short.
     for (const r of runs) {
@@ -125,7 +136,10 @@ export class Scheduler {
 
   private async abortAll(runs: ActiveRun[], why: string): Promise<void> {
     for (const r of runs) r.controller.abort(new CancelledError(`interrupted: ${why}`));
-    await settleWithin(runs.map((r) => r.settled), ABORT_SETTLE_MS);
+    await settleWithin(
+      runs.map((r) => r.settled),
+      ABORT_SETTLE_MS,
+    );
   }
 
   private createTask(job: Job): ScheduledTask {
@@ -150,14 +164,24 @@ export class Scheduler {
     const fields = { job: name, at: localIso(at, job) };
     const active = this.running.get(name);
     if (active) {
-      this.options.log.warn(`${name}: tick at ${fields.at} skipped, the run of ${localIso(active.at, job)} is still running`, { ...fields, event: 'skipped', reason: 'running' });
+      this.options.log.warn(
+        `${name}: tick at ${fields.at} skipped, the run of ${localIso(active.at, job)} is still running`,
+        { ...fields, event: 'skipped', reason: 'running' },
+      );
     } else if (this.waiting.some((w) => w.job.name === name)) {
-      this.options.log.warn(`${name}: tick at ${fields.at} skipped, a run is still waiting for a free slot`, { ...fields, event: 'skipped', reason: 'waiting' });
+      this.options.log.warn(`${name}: tick at ${fields.at} skipped, a run is still waiting for a free slot`, {
+        ...fields,
+        event: 'skipped',
+        reason: 'waiting',
+      });
     } else if (this.running.size < this.options.concurrency) {
       this.start(job, at);
     } else {
       this.waiting.push({ job, at });
-      this.options.log.info(`${name}: waiting for a free slot (--concurrency ${this.options.concurrency})`, { ...fields, event: 'waiting' });
+      this.options.log.info(`${name}: waiting for a free slot (--concurrency ${this.options.concurrency})`, {
+        ...fields,
+        event: 'waiting',
+      });
     }
   }
 
@@ -172,13 +196,23 @@ export class Scheduler {
       .then(
         (result) => {
           active.outcome = 'completed';
-          this.options.log.info(`${job.name}: run finished (${result.status}) in ${seconds(started)}s`, { ...fields, ...result.fields, event: 'finished', status: result.status, seconds: seconds(started) });
+          this.options.log.info(`${job.name}: run finished (${result.status}) in ${seconds(started)}s`, {
+            ...fields,
+            ...result.fields,
+            event: 'finished',
+            status: result.status,
+            seconds: seconds(started),
+          });
         },
         (err: unknown) => {
           active.outcome = 'threw';
           // A failed run is logged and the scheduler carries on: the next tick tries again.
           const event = controller.signal.aborted ? 'interrupted' : 'failed';
-          this.options.log.error(`${job.name}: run ${event}: ${(err as Error)?.message ?? String(err)}`, { ...fields, event, seconds: seconds(started) });
+          this.options.log.error(`${job.name}: run ${event}: ${(err as Error)?.message ?? String(err)}`, {
+            ...fields,
+            event,
+            seconds: seconds(started),
+          });
         },
       )
       .finally(() => {
@@ -197,7 +231,8 @@ export class Scheduler {
 }
 
 /** A tick's time as the job sees it: ISO 8601 in the job's timezone. */
-export const localIso = (date: Date, job: Job) => DateTime.fromJSDate(date, { zone: job.timezone }).toISO({ suppressMilliseconds: true })!;
+export const localIso = (date: Date, job: Job) =>
+  DateTime.fromJSDate(date, { zone: job.timezone }).toISO({ suppressMilliseconds: true })!;
 
 /** Waits for every promise or for `ms`, whichever comes first; the timer never outlives it. */
 async function settleWithin(promises: Promise<void>[], ms: number): Promise<void> {

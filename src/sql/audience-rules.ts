@@ -34,7 +34,9 @@ const segmentsRule: Rule = {
       }
       const key = segments.key ?? plan.job.audience.key;
       qb.whereExists((sub) => {
-        samePersonRows(sub, k, segments.table!, 's', key, keyOf(plan)).where('s.dimension', dimension).whereIn('s.segment', allowed);
+        samePersonRows(sub, k, segments.table!, 's', key, keyOf(plan))
+          .where('s.dimension', dimension)
+          .whereIn('s.segment', allowed);
       });
     }
   },
@@ -63,7 +65,8 @@ const convertedRule: Rule = {
     const window = plan.convertedWindow!;
     qb.whereNotExists((sub) => {
       samePersonRows(sub, k, c.table, 'c', c.key ?? plan.job.audience.key, keyOf(plan))
-        .where(`c.${c.time}`, '>=', naiveTime(k, plan.dialect, window.from)).where(`c.${c.time}`, '<', naiveTime(k, plan.dialect, window.to));
+        .where(`c.${c.time}`, '>=', naiveTime(k, plan.dialect, window.from))
+        .where(`c.${c.time}`, '<', naiveTime(k, plan.dialect, window.to));
       applyPartition(sub, 'c', c.partition, window);
       applyWhere(sub, 'c', c.where);
     });

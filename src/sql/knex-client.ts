@@ -4,7 +4,12 @@ import type { Dialect } from '../config/connection-schema.ts';
 
 export type KnexDialect = Exclude<Dialect, 'hive'>;
 
-const CLIENT: Record<KnexDialect, string> = { sqlite: 'better-sqlite3', mysql: 'mysql2', postgres: 'pg', oracle: 'oracledb' };
+const CLIENT: Record<KnexDialect, string> = {
+  sqlite: 'better-sqlite3',
+  mysql: 'mysql2',
+  postgres: 'pg',
+  oracle: 'oracledb',
+};
 const builders = new Map<KnexDialect, Knex>();
 
 export function queryBuilder(dialect: KnexDialect): Knex {
@@ -15,7 +20,8 @@ export function queryBuilder(dialect: KnexDialect): Knex {
       useNullAsDefault: true,
       // Oracle folds unquoted names to upper case; quoting what the job wrote in lower case
       // would then miss the table. Upper-casing matches Oracle's own rule for unquoted names.
-      wrapIdentifier: dialect === 'oracle' ? (value, origImpl) => origImpl(value === '*' ? value : value.toUpperCase()) : undefined,
+      wrapIdentifier:
+        dialect === 'oracle' ? (value, origImpl) => origImpl(value === '*' ? value : value.toUpperCase()) : undefined,
     });
     builders.set(dialect, k);
   }

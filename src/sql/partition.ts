@@ -16,7 +16,12 @@ export function partitionRange(partition: PartitionSpec, window: Window): [strin
   return [fmt(window.from), fmt(window.to)];
 }
 
-export function applyPartition(qb: Knex.QueryBuilder, alias: string, partition: PartitionSpec | undefined, window: Window): void {
+export function applyPartition(
+  qb: Knex.QueryBuilder,
+  alias: string,
+  partition: PartitionSpec | undefined,
+  window: Window,
+): void {
   if (!partition) return;
   const [low, high] = partitionRange(partition, window);
   qb.where(`${alias}.${partition.column}`, '>=', low).where(`${alias}.${partition.column}`, '<=', high);

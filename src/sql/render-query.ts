@@ -26,7 +26,11 @@ export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
   const qb = k(`${audience.table} as ${AUDIENCE}`);
   const columns: (string | Knex.Raw)[] = [`${AUDIENCE}.${audience.key}`];
   for (const field of lead.fields) {
-    columns.push(field.column.startsWith('trigger.') ? selectTriggerField(k, plan, field.column.slice('trigger.'.length)) : `${AUDIENCE}.${field.column}`);
+    columns.push(
+      field.column.startsWith('trigger.')
+        ? selectTriggerField(k, plan, field.column.slice('trigger.'.length))
+        : `${AUDIENCE}.${field.column}`,
+    );
   }
   // Oracle's limit is knex's `select * from (...) where rownum <= n`, and `select *` over a
   // derived table with two columns of one name (the key is usually also a field) fails with

@@ -21,6 +21,12 @@ export function showValues(query: SqlQuery): string {
     const index = placeholder === '?' ? i++ : Number(placeholder.slice(1)) - 1;
     const v = query.bindings[index];
     if (v === undefined) return placeholder;
-    return typeof v === 'number' || typeof v === 'bigint' ? String(v) : typeof v === 'boolean' ? (v ? 'TRUE' : 'FALSE') : `'${String(v).replace(/'/g, "''")}'`;
+    return typeof v === 'number' || typeof v === 'bigint'
+      ? String(v)
+      : typeof v === 'boolean'
+        ? v
+          ? 'TRUE'
+          : 'FALSE'
+        : `'${String(v).replace(/'/g, "''")}'`;
   });
 }

@@ -9,14 +9,25 @@ export const SQLITE_CRC32_FUNCTION = 'crm_leads_crc32';
 export function applyShard(qb: Knex.QueryBuilder, _k: Knex, plan: Plan, keyColumn: string): void {
   const { index, count } = plan.shard!;
   switch (plan.dialect) {
-    case 'mysql': qb.whereRaw('CRC32(CAST(?? AS CHAR)) % ? = ?', [keyColumn, count, index]); break;
-    case 'sqlite': qb.whereRaw(`${SQLITE_CRC32_FUNCTION}(??) % ? = ?`, [keyColumn, count, index]); break;
-    case 'postgres': qb.whereRaw('abs(hashtext(CAST(?? AS text))::bigint) % ? = ?', [keyColumn, count, index]); break;
-    case 'oracle': qb.whereRaw('MOD(ORA_HASH(??), ?) = ?', [keyColumn, count, index]); break;
+    case 'mysql':
+      qb.whereRaw('CRC32(CAST(?? AS CHAR)) % ? = ?', [keyColumn, count, index]);
+      break;
+    case 'sqlite':
+      qb.whereRaw(`${SQLITE_CRC32_FUNCTION}(??) % ? = ?`, [keyColumn, count, index]);
+      break;
+    case 'postgres':
+      qb.whereRaw('abs(hashtext(CAST(?? AS text))::bigint) % ? = ?', [keyColumn, count, index]);
+      break;
+    case 'oracle':
+      qb.whereRaw('MOD(ORA_HASH(??), ?) = ?', [keyColumn, count, index]);
+      break;
     // Hive: the same CRC32 of the key's text as MySQL, so a person lands in the same shard on
     // both. concat() turns any primitive into its text (MariaDB, behind the Hive test server,
     // has no CAST AS STRING), and crc32 is never negative, so % needs no pmod.
-    case 'hive': qb.whereRaw('crc32(concat(??)) % ? = ?', [keyColumn, count, index]); break;
-    default: throw new Error(`no shard hash for ${plan.dialect}`);
+    case 'hive':
+      qb.whereRaw('crc32(concat(??)) % ? = ?', [keyColumn, count, index]);
+      break;
+    default:
+      throw new Error(`no shard hash for ${plan.dialect}`);
   }
 }

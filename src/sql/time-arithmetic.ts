@@ -7,16 +7,22 @@ import type { Dialect } from '../config/connection-schema.ts';
 /** column + N seconds, on the naive value the column holds. */
 export function plusSeconds(k: Knex, dialect: Dialect, column: string, seconds: number): Knex.Raw {
   switch (dialect) {
-    case 'mysql': return k.raw('DATE_ADD(??, INTERVAL ? SECOND)', [column, seconds]);
-    case 'postgres': return k.raw('(?? + CAST(? AS integer) * INTERVAL \'1 second\')', [column, seconds]);
+    case 'mysql':
+      return k.raw('DATE_ADD(??, INTERVAL ? SECOND)', [column, seconds]);
+    case 'postgres':
+      return k.raw("(?? + CAST(? AS integer) * INTERVAL '1 second')", [column, seconds]);
     // datetime() returns 'YYYY-MM-DD HH:MM:SS', the format SQLite time columns are stored in,
     // so the result compares as text with the column.
-    case 'sqlite': return k.raw("datetime(??, '+' || ? || ' seconds')", [column, seconds]);
-    case 'oracle': return k.raw("(?? + NUMTODSINTERVAL(?, 'SECOND'))", [column, seconds]);
+    case 'sqlite':
+      return k.raw("datetime(??, '+' || ? || ' seconds')", [column, seconds]);
+    case 'oracle':
+      return k.raw("(?? + NUMTODSINTERVAL(?, 'SECOND'))", [column, seconds]);
     // The HiveQL renderer writes the binding as a literal: INTERVAL '3600' SECOND (Hive 1.2+;
     // any number of seconds is normalised). MariaDB reads the same text.
-    case 'hive': return k.raw('(?? + INTERVAL ? SECOND)', [column, String(seconds)]);
-    default: throw new Error(`plusSeconds: ${dialect} renders its own SQL`);
+    case 'hive':
+      return k.raw('(?? + INTERVAL ? SECOND)', [column, String(seconds)]);
+    default:
+      throw new Error(`plusSeconds: ${dialect} renders its own SQL`);
   }
 }
 

@@ -38,7 +38,9 @@ export function selectTriggerField(_k: Knex, _plan: Plan, column: string): strin
 
 /** The columns of A that lead.fields asks for as trigger.X, each once. */
 function triggerColumns(plan: Plan): string[] {
-  const columns = plan.job.lead.fields.filter((f) => f.column.startsWith('trigger.')).map((f) => f.column.slice('trigger.'.length));
+  const columns = plan.job.lead.fields
+    .filter((f) => f.column.startsWith('trigger.'))
+    .map((f) => f.column.slice('trigger.'.length));
   return [...new Set(columns)];
 }
 
@@ -76,7 +78,9 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
   const time = (local: string) => naiveTime(k, plan.dialect, local);
   // Every event the trigger reads lies in [window.from, at]: B ends at tA + W <= at.
   const partitionWindow = { from: window.from, to: at };
-  qb.where(`${e}.${t.name}`, t.event).where(`${e}.${t.time}`, '>=', time(window.from)).where(`${e}.${t.time}`, '<', time(at));
+  qb.where(`${e}.${t.name}`, t.event)
+    .where(`${e}.${t.time}`, '>=', time(window.from))
+    .where(`${e}.${t.time}`, '<', time(at));
   applyPartition(qb, e, t.partition, partitionWindow);
   applyWhere(qb, e, t.where);
   if (t.item) {
@@ -97,7 +101,8 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
     // Always true (it is A's join condition), but it makes the probe depend on the item table:
     // MariaDB attaches a correlated subquery to the first table it references and would probe
     // for every event before the item condition (60x more probes in bench/trigger.ts).
-    if (t.item && previous === e) sub.whereRaw('?? = ??', [`i.${t.item.key}`, `${e}.${t.item.event_key ?? t.item.key}`]);
+    if (t.item && previous === e)
+      sub.whereRaw('?? = ??', [`i.${t.item.key}`, `${e}.${t.item.event_key ?? t.item.key}`]);
   };
   if (t.not_followed_by) {
     const b = t.not_followed_by;

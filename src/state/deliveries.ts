@@ -29,13 +29,29 @@ const KEYS_PER_ROW = 2000;
 const CHUNK = 500;
 
 /** Records acknowledged leads. `pending` rows (a CSV still being written) count only once confirmed. */
-export async function recordDeliveries(store: StateStore, ctx: DeliveryContext, keys: readonly string[], options: { pending?: boolean } = {}): Promise<void> {
+export async function recordDeliveries(
+  store: StateStore,
+  ctx: DeliveryContext,
+  keys: readonly string[],
+  options: { pending?: boolean } = {},
+): Promise<void> {
   if (keys.length === 0) return;
-  const base = { job: ctx.job, at_ms: ctx.atMs, destination: ctx.destination, channel: ctx.channel ?? null, run_id: ctx.runId, delivered_ms: Date.now(), pending: options.pending === true };
+  const base = {
+    job: ctx.job,
+    at_ms: ctx.atMs,
+    destination: ctx.destination,
+    channel: ctx.channel ?? null,
+    run_id: ctx.runId,
+    delivered_ms: Date.now(),
+    pending: options.pending === true,
+  };
   const rows = [];
   for (let i = 0; i < keys.length; i += KEYS_PER_ROW) {
     const chunk = keys.slice(i, i + KEYS_PER_ROW);
-    if (chunk.some((key) => key.includes('\n'))) throw new RunError(`a person key contains a line break: ${JSON.stringify(chunk.find((key) => key.includes('\n')))}; audience.key must be an id`);
+    if (chunk.some((key) => key.includes('\n')))
+      throw new RunError(
+        `a person key contains a line break: ${JSON.stringify(chunk.find((key) => key.includes('\n')))}; audience.key must be an id`,
+      );
     rows.push({ ...base, lead_count: chunk.length, person_keys: `\n${chunk.join('\n')}\n` });
   }
   await store.knex(TABLES.deliveries).insert(rows);
@@ -54,7 +70,10 @@ export interface PendingScope {
 
 /** The CSV file is complete: its pending leads now count as delivered. */
 export async function confirmPending(store: StateStore, p: PendingScope): Promise<void> {
-  await store.knex(TABLES.deliveries).where({ run_id: p.runId, destination: p.destination, pending: true }).update({ pending: false, delivered_ms: Date.now() });
+  await store
+    .knex(TABLES.deliveries)
+    .where({ run_id: p.runId, destination: p.destination, pending: true })
+    .update({ pending: false, delivered_ms: Date.now() });
 }
 
 export async function discardPending(store: StateStore, p: PendingScope): Promise<void> {
@@ -72,8 +91,16 @@ export async function discardAbandonedPending(store: StateStore, job: string): P
 }
 
 /** People delivered in [fromMs, toMs) of logical time: by this job, or by every job (job undefined). */
-export async function deliveredInWindow(store: StateStore, window: { job?: string; fromMs: number; toMs: number }): Promise<Set<string>> {
-  const q = store.knex(TABLES.deliveries).select('person_keys').where('at_ms', '>=', window.fromMs).andWhere('at_ms', '<', window.toMs).andWhere({ pending: false });
+export async function deliveredInWindow(
+  store: StateStore,
+  window: { job?: string; fromMs: number; toMs: number },
+): Promise<Set<string>> {
+  const q = store
+    .knex(TABLES.deliveries)
+    .select('person_keys')
+    .where('at_ms', '>=', window.fromMs)
+    .andWhere('at_ms', '<', window.toMs)
+    .andWhere({ pending: false });
   if (window.job !== undefined) q.andWhere({ job: window.job });
   const keys = new Set<string>();
   for (const row of (await q) as { person_keys: string }[]) addKeys(keys, row.person_keys);
@@ -81,11 +108,17 @@ export async function deliveredInWindow(store: StateStore, window: { job?: strin
 }
 
 /** What earlier runs of this (job, at) delivered, per destination id. */
-export async function deliveredByEarlierRuns(store: StateStore, job: string, atMs: number, destinations: readonly string[]): Promise<Map<string, Set<string>>> {
+export async function deliveredByEarlierRuns(
+  store: StateStore,
+  job: string,
+  atMs: number,
+  destinations: readonly string[],
+): Promise<Map<string, Set<string>>> {
   const byDestination = new Map<string, Set<string>>();
   for (const destination of destinations) byDestination.set(destination, new Set());
   if (destinations.length === 0) return byDestination;
-  const rows = (await store.knex(TABLES.deliveries)
+  const rows = (await store
+    .knex(TABLES.deliveries)
     .select('destination', 'person_keys')
     .where({ job, at_ms: atMs, pending: false })
     .whereIn('destination', [...destinations])) as { destination: string; person_keys: string }[];
@@ -101,18 +134,35 @@ export interface FailureRecord {
 
 // A receiver's answer can quote the credentials it was sent: redacted before it is stored,
 // since `runs show` prints it from a process that never loaded the job's secrets.
-export async function recordFailures(store: StateStore, runId: string, destination: string, failures: readonly { key: string; error: string }[]): Promise<void> {
+export async function recordFailures(
+  store: StateStore,
+  runId: string,
+  destination: string,
+  failures: readonly { key: string; error: string }[],
+): Promise<void> {
   if (failures.length === 0) return;
   await store.knex.transaction(async (trx: Knex.Transaction) => {
     for (let i = 0; i < failures.length; i += CHUNK) {
-      const rows = failures.slice(i, i + CHUNK).map((f) => ({ run_id: runId, destination, person_key: f.key, error: redact(f.error).slice(0, 500) }));
+      const rows = failures
+        .slice(i, i + CHUNK)
+        .map((f) => ({ run_id: runId, destination, person_key: f.key, error: redact(f.error).slice(0, 500) }));
       await trx(TABLES.failures).insert(rows);
     }
   });
 }
 
-export async function listFailures(store: StateStore, runId: string, limit: number): Promise<{ total: number; failures: FailureRecord[] }> {
-  const [{ n }] = (await store.knex(TABLES.failures).where({ run_id: runId }).count({ n: '*' })) as { n: number | string }[];
-  const failures = (await store.knex(TABLES.failures).select('destination', 'person_key', 'error').where({ run_id: runId }).limit(limit)) as FailureRecord[];
+export async function listFailures(
+  store: StateStore,
+  runId: string,
+  limit: number,
+): Promise<{ total: number; failures: FailureRecord[] }> {
+  const [{ n }] = (await store.knex(TABLES.failures).where({ run_id: runId }).count({ n: '*' })) as {
+    n: number | string;
+  }[];
+  const failures = (await store
+    .knex(TABLES.failures)
+    .select('destination', 'person_key', 'error')
+    .where({ run_id: runId })
+    .limit(limit)) as FailureRecord[];
   return { total: Number(n), failures };
 }

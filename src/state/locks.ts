@@ -61,24 +61,40 @@ export async function acquireJobLock(store: StateStore, name: string, options: A
     waiting = true;
     // Poll about once a second, sooner when the lock is about to expire.
     const untilExpiry = attempt.holder.expiresMs - Date.now() + 50;
-    await sleep(Math.max(50, Math.min(1000, untilExpiry)) + Math.random() * 100, undefined, { signal: options.signal }).catch(() => {});
+    await sleep(Math.max(50, Math.min(1000, untilExpiry)) + Math.random() * 100, undefined, {
+      signal: options.signal,
+    }).catch(() => {});
   }
 }
 
 type Attempt = { acquired: true; tookOverFrom?: string } | { acquired: false; holder: LockHolder };
 
-async function tryAcquire(store: StateStore, name: string, runId: string, holder: string, ttlMs: number): Promise<Attempt> {
+async function tryAcquire(
+  store: StateStore,
+  name: string,
+  runId: string,
+  holder: string,
+  ttlMs: number,
+): Promise<Attempt> {
   const k = store.knex;
   const now = Date.now();
   try {
     await k(TABLES.locks).insert({ name, run_id: runId, holder, acquired_ms: now, expires_ms: now + ttlMs });
     return { acquired: true };
   } catch (err) {
-    if (!isDuplicateKey(err)) throw new RunError(`state ${store.display}: cannot take the lock of job ${name}: ${(err as Error).message}`, { cause: err });
+    if (!isDuplicateKey(err))
+      throw new RunError(`state ${store.display}: cannot take the lock of job ${name}: ${(err as Error).message}`, {
+        cause: err,
+      });
   }
   const row = await k(TABLES.locks).where({ name }).first();
   if (!row) return tryAcquire(store, name, runId, holder, ttlMs); // released meanwhile
-  const current: LockHolder = { runId: String(row.run_id), holder: String(row.holder), acquiredMs: Number(row.acquired_ms), expiresMs: Number(row.expires_ms) };
+  const current: LockHolder = {
+    runId: String(row.run_id),
+    holder: String(row.holder),
+    acquiredMs: Number(row.acquired_ms),
+    expiresMs: Number(row.expires_ms),
+  };
   if (current.expiresMs > now) return { acquired: false, holder: current };
   // Expired: take it over, compare-and-set on the row as read, so two takers cannot both win.
   const taken = await k(TABLES.locks)
@@ -95,12 +111,21 @@ function heldLock(store: StateStore, name: string, runId: string, ttlMs: number,
   const renew = async () => {
     const now = Date.now();
     try {
-      const n = await store.knex(TABLES.locks).where({ name, run_id: runId }).update({ expires_ms: now + ttlMs });
+      const n = await store
+        .knex(TABLES.locks)
+        .where({ name, run_id: runId })
+        .update({ expires_ms: now + ttlMs });
       if (Number(n) === 1) expiresMs = now + ttlMs;
-      else lost.abort(new RunError(`lost the lock of job ${name}: another run took it over after it expired (this process stalled for more than ${ttlMs / 1000}s)`));
+      else
+        lost.abort(
+          new RunError(
+            `lost the lock of job ${name}: another run took it over after it expired (this process stalled for more than ${ttlMs / 1000}s)`,
+          ),
+        );
     } catch (err) {
       // A ledger hiccup is retried at the next beat; only an expired lock stops the run.
-      if (Date.now() > expiresMs) lost.abort(new RunError(`lost the lock of job ${name}: could not renew it (${(err as Error).message})`));
+      if (Date.now() > expiresMs)
+        lost.abort(new RunError(`lost the lock of job ${name}: could not renew it (${(err as Error).message})`));
     }
   };
   const timer = setInterval(() => (renewing = renew()), Math.max(100, Math.floor(ttlMs / 4)));

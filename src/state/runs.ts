@@ -29,41 +29,76 @@ export type RunEnd = Pick<RunRecord, 'leads' | 'delivered' | 'notDelivered' | 'c
   status: Exclude<RunStatus, 'running'>;
 };
 
-export async function startRun(store: StateStore, run: { id: string; job: string; shard: string; at: string; atMs: number }): Promise<void> {
+export async function startRun(
+  store: StateStore,
+  run: { id: string; job: string; shard: string; at: string; atMs: number },
+): Promise<void> {
   await store.knex(TABLES.runs).insert({
-    id: run.id, job: run.job, shard: run.shard, at: run.at, at_ms: run.atMs, status: 'running', host: hostname().slice(0, 255), pid: process.pid, started_ms: Date.now(),
+    id: run.id,
+    job: run.job,
+    shard: run.shard,
+    at: run.at,
+    at_ms: run.atMs,
+    status: 'running',
+    host: hostname().slice(0, 255),
+    pid: process.pid,
+    started_ms: Date.now(),
   });
 }
 
 export async function finishRun(store: StateStore, id: string, end: RunEnd): Promise<void> {
-  await store.knex(TABLES.runs).where({ id }).update({
-    status: end.status,
-    leads: end.leads,
-    delivered: end.delivered,
-    not_delivered: end.notDelivered,
-    counts: JSON.stringify(end.counts),
-    outputs: JSON.stringify(end.outputs),
-    // Errors can quote URLs or connection strings: the ledger never stores a secret.
-    error: end.error === undefined ? null : redact(end.error).slice(0, 4000),
-    finished_ms: Date.now(),
-  });
+  await store
+    .knex(TABLES.runs)
+    .where({ id })
+    .update({
+      status: end.status,
+      leads: end.leads,
+      delivered: end.delivered,
+      not_delivered: end.notDelivered,
+      counts: JSON.stringify(end.counts),
+      outputs: JSON.stringify(end.outputs),
+      // Errors can quote URLs or connection strings: the ledger never stores a secret.
+      error: end.error === undefined ? null : redact(end.error).slice(0, 4000),
+      finished_ms: Date.now(),
+    });
 }
 
 /**
  * Runs of this job (and shard) still marked running when a new run holds the lock died
  * without finishing (kill -9, power loss): they are marked interrupted and returned.
  */
-export async function markAbandonedRuns(store: StateStore, job: string, shard: string): Promise<{ id: string; atMs: number }[]> {
-  const dead = (await store.knex(TABLES.runs).select('id', 'at_ms').where({ job, shard, status: 'running' })) as { id: string; at_ms: number | string }[];
+export async function markAbandonedRuns(
+  store: StateStore,
+  job: string,
+  shard: string,
+): Promise<{ id: string; atMs: number }[]> {
+  const dead = (await store.knex(TABLES.runs).select('id', 'at_ms').where({ job, shard, status: 'running' })) as {
+    id: string;
+    at_ms: number | string;
+  }[];
   if (dead.length === 0) return [];
-  await store.knex(TABLES.runs).whereIn('id', dead.map((r) => r.id)).andWhere({ status: 'running' }).update({
-    status: 'interrupted', error: 'the process stopped without finishing (killed or crashed); its acknowledged deliveries are kept', finished_ms: Date.now(),
-  });
+  await store
+    .knex(TABLES.runs)
+    .whereIn(
+      'id',
+      dead.map((r) => r.id),
+    )
+    .andWhere({ status: 'running' })
+    .update({
+      status: 'interrupted',
+      error: 'the process stopped without finishing (killed or crashed); its acknowledged deliveries are kept',
+      finished_ms: Date.now(),
+    });
   return dead.map((r) => ({ id: r.id, atMs: Number(r.at_ms) }));
 }
 
 export async function listRuns(store: StateStore, options: { job?: string; limit: number }): Promise<RunRecord[]> {
-  const q = store.knex(TABLES.runs).select('*').orderBy('started_ms', 'desc').orderBy('id', 'desc').limit(options.limit);
+  const q = store
+    .knex(TABLES.runs)
+    .select('*')
+    .orderBy('started_ms', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit);
   if (options.job) q.where({ job: options.job });
   return (await q).map(toRecord);
 }
@@ -74,7 +109,8 @@ export async function getRun(store: StateStore, id: string): Promise<RunRecord |
 }
 
 function toRecord(row: Record<string, unknown>): RunRecord {
-  const json = <T>(text: unknown, fallback: T): T => (typeof text === 'string' && text ? (JSON.parse(text) as T) : fallback);
+  const json = <T>(text: unknown, fallback: T): T =>
+    typeof text === 'string' && text ? (JSON.parse(text) as T) : fallback;
   return {
     id: String(row.id),
     job: String(row.job),

@@ -19,7 +19,11 @@ export interface StateLocation {
 
 export const DEFAULT_STATE_PATH = '.crm-leads/state.db';
 
-export function resolveStateLocation(explicit: string | undefined, env = process.env, cwd = process.cwd()): StateLocation {
+export function resolveStateLocation(
+  explicit: string | undefined,
+  env = process.env,
+  cwd = process.cwd(),
+): StateLocation {
   const text = (explicit ?? env.CRM_LEADS_STATE ?? '').trim() || DEFAULT_STATE_PATH;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   // A server URL may carry a password: registered so that no printed line shows it.
@@ -32,8 +36,15 @@ export function resolveStateLocation(explicit: string | undefined, env = process
       knexConfig: {
         client: 'mysql2',
         connection: {
-          host: url.hostname || '127.0.0.1', port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
-          database: url.pathname.replace(/^\//, '') || undefined, charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: false, connectTimeout: 10000,
+          host: url.hostname || '127.0.0.1',
+          port: Number(url.port || 3306),
+          user: decodeURIComponent(url.username),
+          password: decodeURIComponent(url.password),
+          database: url.pathname.replace(/^\//, '') || undefined,
+          charset: 'utf8mb4',
+          supportBigNumbers: true,
+          bigNumberStrings: false,
+          connectTimeout: 10000,
         },
         pool: { min: 0, max: 2 },
       },
@@ -41,12 +52,21 @@ export function resolveStateLocation(explicit: string | undefined, env = process
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
     const url = parseUrl(text);
-    return { dialect: 'postgres', display: displayUrl(url), knexConfig: { client: 'pg', connection: { connectionString: text, connectionTimeoutMillis: 10000 }, pool: { min: 0, max: 2 } } };
+    return {
+      dialect: 'postgres',
+      display: displayUrl(url),
+      knexConfig: {
+        client: 'pg',
+        connection: { connectionString: text, connectionTimeoutMillis: 10000 },
+        pool: { min: 0, max: 2 },
+      },
+    };
   }
   // Windows drive letters look like a scheme (C:\...): only sqlite: and file: are stripped.
   let path = text;
   if (scheme === 'sqlite' || scheme === 'file') path = text.replace(/^(sqlite|file):(\/\/)?/i, '');
-  else if (scheme && scheme.length > 1) throw stateError(`"${text}" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
+  else if (scheme && scheme.length > 1)
+    throw stateError(`"${text}" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
   const file = resolve(cwd, path);
   return {
     dialect: 'sqlite',

@@ -1,7 +1,11 @@
 // Groups a row iterable into arrays of `size` rows, so downstream awaits once per batch.
 import type { Row } from './warehouse.ts';
 
-export async function* batchRows(rows: AsyncIterable<Row> | Iterable<Row>, size: number, signal?: AbortSignal): AsyncGenerator<Row[]> {
+export async function* batchRows(
+  rows: AsyncIterable<Row> | Iterable<Row>,
+  size: number,
+  signal?: AbortSignal,
+): AsyncGenerator<Row[]> {
   let batch: Row[] = [];
   for await (const row of rows) {
     batch.push(row);

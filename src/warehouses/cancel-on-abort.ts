@@ -14,6 +14,7 @@ export function cancelOnAbort(signal: AbortSignal | undefined, cancel: () => Pro
 /** The error to throw once a query failed because the run was aborted. */
 export function abortedError(connection: string, signal: AbortSignal | undefined): CancelledError | undefined {
   if (!signal?.aborted) return undefined;
-  const reason = signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? `: ${signal.reason.message}` : '';
+  const reason =
+    signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? `: ${signal.reason.message}` : '';
   return new CancelledError(`${connection}: query cancelled${reason}`);
 }

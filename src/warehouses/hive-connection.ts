@@ -64,7 +64,8 @@ export const CLOSED_BY_SERVER = 'the server closed the connection';
 
 export function seconds(text: string, key: string, name: string): number {
   const s = parseDuration(text);
-  if (s === undefined || s <= 0) throw new RunError(`connection ${name}: ${key} "${text}" is not a duration such as 30s, 10m or 1h`);
+  if (s === undefined || s <= 0)
+    throw new RunError(`connection ${name}: ${key} "${text}" is not a duration such as 30s, 10m or 1h`);
   return s;
 }
 
@@ -92,7 +93,9 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
       const s = transport.getTransport?.();
       if (s && typeof (s as Socket).destroy === 'function') {
         socket = s as Socket;
-        socket.once('close', () => { if (!closing) fail(new Error(CLOSED_BY_SERVER)); });
+        socket.once('close', () => {
+          if (!closing) fail(new Error(CLOSED_BY_SERVER));
+        });
         socket.on('error', (err) => fail(err));
       }
       return result;
@@ -100,11 +103,17 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
   };
   const client = new HiveClient(thrift.TCLIService, T);
   client.on('error', (err: unknown) => fail(err));
-  client.on('close', () => { if (!closing) fail(new Error(CLOSED_BY_SERVER)); });
+  client.on('close', () => {
+    if (!closing) fail(new Error(CLOSED_BY_SERVER));
+  });
 
   const destroy = () => {
     closing = true;
-    try { client.close(); } catch { /* already gone */ }
+    try {
+      client.close();
+    } catch {
+      /* already gone */
+    }
     socket?.destroy();
     agent?.destroy();
   };
@@ -114,7 +123,10 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
     let onAbort: (() => void) | undefined;
     const stop = new Promise<never>((_, reject) => {
       // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer timeout means that long.
-      timer = setTimeout(() => reject(new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`)), Math.min(timeoutMs, 2 ** 31 - 1));
+      timer = setTimeout(
+        () => reject(new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`)),
+        Math.min(timeoutMs, 2 ** 31 - 1),
+      );
       if (signal) {
         // A RunError reason (e.g. the job's lock was lost) says why; anything else is a cancel.
         onAbort = () => reject(signal.reason instanceof RunError ? signal.reason : new CancelledError('cancelled'));
@@ -132,9 +144,10 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
   const options = {
     host: spec.host,
     port: spec.port,
-    options: spec.transport === 'http'
-      ? { path: spec.path, https: spec.tls, nodeOptions: { agent, rejectUnauthorized: true } }
-      : { ssl: spec.tls, rejectUnauthorized: true },
+    options:
+      spec.transport === 'http'
+        ? { path: spec.path, https: spec.tls, nodeOptions: { agent, rejectUnauthorized: true } }
+        : { ssl: spec.tls, rejectUnauthorized: true },
   };
   let session: HiveSession;
   try {
@@ -142,7 +155,10 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
     // One deadline for the TCP/TLS connect, the SASL exchange and OpenSession together.
     const open = async (): Promise<HiveSession> => {
       await client.connect(options, connection, capturing);
-      return client.openSession({ client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10, configuration: sessionConfiguration(spec) });
+      return client.openSession({
+        client_protocol: T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V10,
+        configuration: sessionConfiguration(spec),
+      });
     };
     session = await guard(open(), { what: 'connect', timeoutMs: connectSeconds * 1000 });
   } catch (err) {
@@ -170,22 +186,38 @@ export function sessionConfiguration(spec: HiveSpec): Record<string, string> {
   return configuration;
 }
 
-async function authentication(hive: HiveDriverModule, name: string, spec: HiveSpec): Promise<{ authenticate(transport: unknown): Promise<unknown> }> {
+async function authentication(
+  hive: HiveDriverModule,
+  name: string,
+  spec: HiveSpec,
+): Promise<{ authenticate(transport: unknown): Promise<unknown> }> {
   const http = spec.transport === 'http';
   const credentials = { username: spec.user, password: spec.password };
   switch (spec.auth) {
     case 'nosasl':
       // HTTP has no NOSASL: HiveServer2's HTTP mode always reads a Basic header (any user when
       // authentication is NONE).
-      return http ? new hive.auth.PlainHttpAuthentication({ username: spec.user ?? 'anonymous', password: spec.password ?? 'anonymous' }) : new hive.auth.NoSaslAuthentication();
+      return http
+        ? new hive.auth.PlainHttpAuthentication({
+            username: spec.user ?? 'anonymous',
+            password: spec.password ?? 'anonymous',
+          })
+        : new hive.auth.NoSaslAuthentication();
     case 'plain':
       if (spec.user === undefined) throw new RunError(`connection ${name}: auth plain needs user (and password)`);
-      return http ? new hive.auth.PlainHttpAuthentication(credentials) : new hive.auth.PlainTcpAuthentication(credentials);
+      return http
+        ? new hive.auth.PlainHttpAuthentication(credentials)
+        : new hive.auth.PlainTcpAuthentication(credentials);
     case 'kerberos': {
       const kerberos = await loadDriver<any>('kerberos', name);
       // The service principal is <kerberos_service>/<host>@REALM, as in the JDBC URL's principal.
-      const kerberosProcess = new hive.auth.helpers.MongoKerberosAuthProcess({ fqdn: spec.host, service: spec.kerberos_service ?? 'hive' }, kerberos.default ?? kerberos);
-      return http ? new hive.auth.KerberosHttpAuthentication(credentials, kerberosProcess) : new hive.auth.KerberosTcpAuthentication(credentials, kerberosProcess);
+      const kerberosProcess = new hive.auth.helpers.MongoKerberosAuthProcess(
+        { fqdn: spec.host, service: spec.kerberos_service ?? 'hive' },
+        kerberos.default ?? kerberos,
+      );
+      return http
+        ? new hive.auth.KerberosHttpAuthentication(credentials, kerberosProcess)
+        : new hive.auth.KerberosTcpAuthentication(credentials, kerberosProcess);
     }
   }
 }
@@ -197,15 +229,29 @@ function connectError(name: string, spec: HiveSpec, err: unknown): RunError {
   const message = firstLine(e.message ?? String(err));
   if (err instanceof CancelledError) return err;
   if (err instanceof HiveTimeoutError) {
-    return new RunError(`${name}: no answer from ${where} within ${spec.connect_timeout} (auth ${spec.auth}, transport ${spec.transport}): the host may be down, or the server expects another auth or transport`, { cause: err });
+    return new RunError(
+      `${name}: no answer from ${where} within ${spec.connect_timeout} (auth ${spec.auth}, transport ${spec.transport}): the host may be down, or the server expects another auth or transport`,
+      { cause: err },
+    );
   }
   if (typeof e.statusCode === 'number') {
-    const hint = e.statusCode === 401 || e.statusCode === 403 ? 'check user and password' : e.statusCode === 404 ? `check path (${spec.path})` : 'check transport and path';
+    const hint =
+      e.statusCode === 401 || e.statusCode === 403
+        ? 'check user and password'
+        : e.statusCode === 404
+          ? `check path (${spec.path})`
+          : 'check transport and path';
     return new RunError(`${name}: ${where} answered HTTP ${e.statusCode} (${hint})`, { cause: err });
   }
-  if (/^Authentication error/i.test(message)) return new RunError(`${name}: ${where} refused the login: ${message.replace(/^Authentication error:\s*/i, '')}`, { cause: err });
+  if (/^Authentication error/i.test(message))
+    return new RunError(`${name}: ${where} refused the login: ${message.replace(/^Authentication error:\s*/i, '')}`, {
+      cause: err,
+    });
   if (message === CLOSED_BY_SERVER) {
-    return new RunError(`${name}: ${where} closed the connection while connecting: does it expect another auth (set: ${spec.auth}) or transport (set: ${spec.transport})?`, { cause: err });
+    return new RunError(
+      `${name}: ${where} closed the connection while connecting: does it expect another auth (set: ${spec.auth}) or transport (set: ${spec.transport})?`,
+      { cause: err },
+    );
   }
   if (e.code) return new RunError(`${name}: cannot connect to ${where} (${message})`, { cause: err });
   return new RunError(`${name}: ${where}: ${message}`, { cause: err });

@@ -21,7 +21,12 @@ export interface ResultSchema {
 /** One TColumn: exactly one member is set. node-int64 values carry their 8 bytes in `buffer`. */
 type Int64Value = { buffer: Buffer; offset?: number };
 type TypedColumn = { values: unknown[]; nulls?: Buffer };
-type TColumn = Partial<Record<'boolVal' | 'byteVal' | 'i16Val' | 'i32Val' | 'i64Val' | 'doubleVal' | 'stringVal' | 'binaryVal', TypedColumn | null>>;
+type TColumn = Partial<
+  Record<
+    'boolVal' | 'byteVal' | 'i16Val' | 'i32Val' | 'i64Val' | 'doubleVal' | 'stringVal' | 'binaryVal',
+    TypedColumn | null
+  >
+>;
 
 export interface RowSet {
   columns?: TColumn[] | null;
@@ -41,23 +46,42 @@ export function int64Value(v: Int64Value): number | string {
 const ZERO_FRACTION = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\.0*$/;
 
 function convert(type: number | undefined, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && Buffer.isBuffer((value as Int64Value).buffer) && !Buffer.isBuffer(value)) return int64Value(value as Int64Value);
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Buffer.isBuffer((value as Int64Value).buffer) &&
+    !Buffer.isBuffer(value)
+  )
+    return int64Value(value as Int64Value);
   if (type === TIMESTAMP_TYPE && typeof value === 'string') return value.replace(ZERO_FRACTION, '$1');
   return value;
 }
 
 function columnValues(column: TColumn): TypedColumn | undefined {
-  return column.i64Val ?? column.stringVal ?? column.i32Val ?? column.doubleVal ?? column.boolVal ?? column.i16Val ?? column.byteVal ?? column.binaryVal ?? undefined;
+  return (
+    column.i64Val ??
+    column.stringVal ??
+    column.i32Val ??
+    column.doubleVal ??
+    column.boolVal ??
+    column.i16Val ??
+    column.byteVal ??
+    column.binaryVal ??
+    undefined
+  );
 }
 
-const isNull = (nulls: Buffer | undefined, i: number) => nulls !== undefined && i >> 3 < nulls.length && (nulls[i >> 3] & (1 << (i & 7))) !== 0;
+const isNull = (nulls: Buffer | undefined, i: number) =>
+  nulls !== undefined && i >> 3 < nulls.length && (nulls[i >> 3] & (1 << (i & 7))) !== 0;
 
 /** Rows of one page, in select order. */
 export function decodeRowSet(schema: ResultSchema, rowSet: RowSet): Row[] {
   const descriptors = [...(schema.columns ?? [])].sort((a, b) => a.position - b.position);
   const columns = rowSet.columns ?? [];
   if (columns.length === 0 && (rowSet.rows?.length ?? 0) > 0) {
-    throw new Error('HiveServer2 sent row-based results (protocol before V6); crm-leads reads column-based results only (Hive 0.13+)');
+    throw new Error(
+      'HiveServer2 sent row-based results (protocol before V6); crm-leads reads column-based results only (Hive 0.13+)',
+    );
   }
   const first = descriptors.length ? Math.min(...descriptors.map((d) => d.position)) : 0;
   const rows: Row[] = [];

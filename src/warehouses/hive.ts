@@ -6,7 +6,16 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { CancelledError, RunError } from '../errors.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
-import { CLOSED_BY_SERVER, connectHive, firstLine, HiveTimeoutError, seconds, type HiveLink, type HiveOperation, type HiveSpec } from './hive-connection.ts';
+import {
+  CLOSED_BY_SERVER,
+  connectHive,
+  firstLine,
+  HiveTimeoutError,
+  seconds,
+  type HiveLink,
+  type HiveOperation,
+  type HiveSpec,
+} from './hive-connection.ts';
 import { decodeRowSet } from './hive-rows.ts';
 import { DEFAULT_BATCH_SIZE, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
 
@@ -17,7 +26,8 @@ const CLEANUP_TIMEOUT_MS = 5000;
 export async function openHive(name: string, spec: HiveSpec): Promise<Warehouse> {
   const querySeconds = seconds(spec.query_timeout, 'query_timeout', name);
   const link = await connectHive(name, spec);
-  const run = (query: SqlQuery, options: StreamOptions) => streamStatement(name, spec, link, querySeconds, query, options);
+  const run = (query: SqlQuery, options: StreamOptions) =>
+    streamStatement(name, spec, link, querySeconds, query, options);
   return {
     dialect: 'hive',
     stream: (query, options = {}) => run(query, options),
@@ -27,15 +37,27 @@ export async function openHive(name: string, spec: HiveSpec): Promise<Warehouse>
       return rows;
     },
     async version() {
-      const info = (type: string) => link.guard(link.session.getInfo(link.types.TGetInfoType[type]), { what: 'GetInfo', timeoutMs: querySeconds * 1000 });
+      const info = (type: string) =>
+        link.guard(link.session.getInfo(link.types.TGetInfoType[type]), {
+          what: 'GetInfo',
+          timeoutMs: querySeconds * 1000,
+        });
       return `${(await info('CLI_DBMS_NAME')).getValue()} ${(await info('CLI_DBMS_VER')).getValue()}`;
     },
     close: () => link.close(),
   };
 }
 
-async function* streamStatement(name: string, spec: HiveSpec, link: HiveLink, querySeconds: number, query: SqlQuery, options: StreamOptions): AsyncGenerator<Row[]> {
-  if (query.bindings.length > 0) throw new Error('HiveQL has no bound parameters: render values as literals (src/sql/hive)');
+async function* streamStatement(
+  name: string,
+  spec: HiveSpec,
+  link: HiveLink,
+  querySeconds: number,
+  query: SqlQuery,
+  options: StreamOptions,
+): AsyncGenerator<Row[]> {
+  if (query.bindings.length > 0)
+    throw new Error('HiveQL has no bound parameters: render values as literals (src/sql/hive)');
   const { signal } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const deadline = Date.now() + querySeconds * 1000;
@@ -44,7 +66,10 @@ async function* streamStatement(name: string, spec: HiveSpec, link: HiveLink, qu
   let finished = false;
   try {
     // queryTimeout lets HiveServer2 stop the query itself too, should this process die.
-    operation = await link.guard(link.session.executeStatement(query.sql, { runAsync: true, queryTimeout: querySeconds }), untilDeadline('ExecuteStatement'));
+    operation = await link.guard(
+      link.session.executeStatement(query.sql, { runAsync: true, queryTimeout: querySeconds }),
+      untilDeadline('ExecuteStatement'),
+    );
     await waitUntilFinished(name, link, operation, untilDeadline, signal);
     operation.setMaxRows(spec.fetch_size);
     for (;;) {
@@ -68,18 +93,34 @@ async function* streamStatement(name: string, spec: HiveSpec, link: HiveLink, qu
   }
 }
 
-async function waitUntilFinished(name: string, link: HiveLink, operation: HiveOperation, untilDeadline: (what: string) => { what: string; timeoutMs: number; signal?: AbortSignal }, signal?: AbortSignal): Promise<void> {
+async function waitUntilFinished(
+  name: string,
+  link: HiveLink,
+  operation: HiveOperation,
+  untilDeadline: (what: string) => { what: string; timeoutMs: number; signal?: AbortSignal },
+  signal?: AbortSignal,
+): Promise<void> {
   const S = link.types.TOperationState;
   let pause = FIRST_POLL_MS;
   for (;;) {
     const status = await link.guard(operation.status(), untilDeadline('GetOperationStatus'));
     switch (status.operationState) {
-      case S.FINISHED_STATE: return;
-      case S.INITIALIZED_STATE: case S.PENDING_STATE: case S.RUNNING_STATE: break;
-      case S.ERROR_STATE: throw new RunError(`${name}: ${firstLine(status.errorMessage || 'the query failed')}`);
-      case S.TIMEDOUT_STATE: throw new HiveTimeoutError('the query timed out on the server');
-      case S.CANCELED_STATE: throw new CancelledError(`${name}: the query was cancelled on the server`);
-      default: throw new RunError(`${name}: the query ended in state ${status.operationState}${status.errorMessage ? `: ${firstLine(status.errorMessage)}` : ''}`);
+      case S.FINISHED_STATE:
+        return;
+      case S.INITIALIZED_STATE:
+      case S.PENDING_STATE:
+      case S.RUNNING_STATE:
+        break;
+      case S.ERROR_STATE:
+        throw new RunError(`${name}: ${firstLine(status.errorMessage || 'the query failed')}`);
+      case S.TIMEDOUT_STATE:
+        throw new HiveTimeoutError('the query timed out on the server');
+      case S.CANCELED_STATE:
+        throw new CancelledError(`${name}: the query was cancelled on the server`);
+      default:
+        throw new RunError(
+          `${name}: the query ended in state ${status.operationState}${status.errorMessage ? `: ${firstLine(status.errorMessage)}` : ''}`,
+        );
     }
     await link.guard(pauseFor(pause, signal), untilDeadline('GetOperationStatus'));
     pause = Math.min(pause * 2, MAX_POLL_MS);
@@ -99,13 +140,18 @@ async function release(link: HiveLink, operation: HiveOperation, finished: boole
 }
 
 function queryError(name: string, spec: HiveSpec, link: HiveLink, err: unknown): RunError {
-  if (err instanceof CancelledError && !err.message.startsWith(`${name}:`)) return new CancelledError(`${name}: query cancelled; the Hive operation was cancelled and the session closed`);
+  if (err instanceof CancelledError && !err.message.startsWith(`${name}:`))
+    return new CancelledError(`${name}: query cancelled; the Hive operation was cancelled and the session closed`);
   if (err instanceof RunError) return err;
   if (err instanceof HiveTimeoutError) {
-    return new RunError(`${name}: the query took longer than query_timeout (${spec.query_timeout}) at HiveServer2 ${link.where} and was cancelled`, { cause: err });
+    return new RunError(
+      `${name}: the query took longer than query_timeout (${spec.query_timeout}) at HiveServer2 ${link.where} and was cancelled`,
+      { cause: err },
+    );
   }
   const e = err as { message?: string; code?: string };
   const message = firstLine(e.message ?? String(err));
-  if (e.code || message === CLOSED_BY_SERVER) return new RunError(`${name}: lost the connection to HiveServer2 at ${link.where} (${message})`, { cause: err });
+  if (e.code || message === CLOSED_BY_SERVER)
+    return new RunError(`${name}: lost the connection to HiveServer2 at ${link.where} (${message})`, { cause: err });
   return new RunError(`${name}: ${message}`, { cause: err });
 }

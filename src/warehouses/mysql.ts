@@ -4,13 +4,36 @@ import type * as Mysql2 from 'mysql2';
 import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
-import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
+import {
+  databaseError,
+  DEFAULT_BATCH_SIZE,
+  loadDriver,
+  type Row,
+  type StreamOptions,
+  type Warehouse,
+} from './warehouse.ts';
 
 type MysqlSpec = Extract<ConnectionSpec, { type: 'mysql' | 'mariadb' }>;
 
 export function mysqlOptions(spec: MysqlSpec): Mysql2.ConnectionOptions {
-  const base: Mysql2.ConnectionOptions = spec.url ? { uri: spec.url } : { host: spec.host ?? '127.0.0.1', port: spec.port ?? 3306, user: spec.user, password: spec.password, database: spec.database };
-  return { ...base, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, rowsAsArray: true, connectTimeout: 10000, charset: 'utf8mb4' };
+  const base: Mysql2.ConnectionOptions = spec.url
+    ? { uri: spec.url }
+    : {
+        host: spec.host ?? '127.0.0.1',
+        port: spec.port ?? 3306,
+        user: spec.user,
+        password: spec.password,
+        database: spec.database,
+      };
+  return {
+    ...base,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    rowsAsArray: true,
+    connectTimeout: 10000,
+    charset: 'utf8mb4',
+  };
 }
 
 // The server stops a running statement only when told on another connection.
@@ -75,7 +98,11 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
     },
     async close() {
       if (busy) conn.destroy();
-      else await conn.promise().end().catch(() => conn.destroy());
+      else
+        await conn
+          .promise()
+          .end()
+          .catch(() => conn.destroy());
     },
   };
 }

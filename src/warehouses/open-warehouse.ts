@@ -9,10 +9,17 @@ import type { Warehouse } from './warehouse.ts';
  */
 export async function openWarehouse(name: string, spec: ConnectionSpec): Promise<Warehouse> {
   switch (spec.type) {
-    case 'sqlite': return (await import('./sqlite.ts')).openSqlite(name, spec);
-    case 'mysql': case 'mariadb': return (await import('./mysql.ts')).openMysql(name, spec);
-    case 'postgres': case 'postgresql': return (await import('./postgres.ts')).openPostgres(name, spec);
-    case 'hive': return (await import('./hive.ts')).openHive(name, spec);
-    case 'oracle': return (await import('./oracle.ts')).openOracle(name, spec);
+    case 'sqlite':
+      return (await import('./sqlite.ts')).openSqlite(name, spec);
+    case 'mysql':
+    case 'mariadb':
+      return (await import('./mysql.ts')).openMysql(name, spec);
+    case 'postgres':
+    case 'postgresql':
+      return (await import('./postgres.ts')).openPostgres(name, spec);
+    case 'hive':
+      return (await import('./hive.ts')).openHive(name, spec);
+    case 'oracle':
+      return (await import('./oracle.ts')).openOracle(name, spec);
   }
 }

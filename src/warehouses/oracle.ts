@@ -19,18 +19,33 @@ type OracleSpec = Extract<ConnectionSpec, { type: 'oracle' }>;
 // The parts of node-oracledb used here (the package ships no type declarations).
 interface OracleConnection {
   execute(sql: string, binds?: unknown[], options?: object): Promise<{ rows?: Row[] }>;
-  queryStream(sql: string, binds: unknown[], options: object): NodeJS.ReadableStream & AsyncIterable<Row> & { destroy(): void };
+  queryStream(
+    sql: string,
+    binds: unknown[],
+    options: object,
+  ): NodeJS.ReadableStream & AsyncIterable<Row> & { destroy(): void };
   break(): Promise<void>;
   close(): Promise<void>;
   oracleServerVersionString: string;
 }
 type DbType = unknown;
 interface OracleDriver {
-  getConnection(attrs: { user?: string; password?: string; connectString: string; connectTimeout?: number }): Promise<OracleConnection>;
+  getConnection(attrs: {
+    user?: string;
+    password?: string;
+    connectString: string;
+    connectTimeout?: number;
+  }): Promise<OracleConnection>;
   thin: boolean;
   OUT_FORMAT_ARRAY: number;
   STRING: DbType;
-  DB_TYPE_NUMBER: DbType; DB_TYPE_DATE: DbType; DB_TYPE_TIMESTAMP: DbType; DB_TYPE_TIMESTAMP_TZ: DbType; DB_TYPE_TIMESTAMP_LTZ: DbType; DB_TYPE_CLOB: DbType; DB_TYPE_NCLOB: DbType;
+  DB_TYPE_NUMBER: DbType;
+  DB_TYPE_DATE: DbType;
+  DB_TYPE_TIMESTAMP: DbType;
+  DB_TYPE_TIMESTAMP_TZ: DbType;
+  DB_TYPE_TIMESTAMP_LTZ: DbType;
+  DB_TYPE_CLOB: DbType;
+  DB_TYPE_NCLOB: DbType;
 }
 
 const NAIVE_FORMAT = 'YYYY-MM-DD HH24:MI:SS';
@@ -42,7 +57,9 @@ const CONNECT_TIMEOUT_S = 20;
 export function oracleConnectString(name: string, spec: OracleSpec): string {
   if (spec.connect_string) return spec.connect_string;
   if (spec.host && spec.service_name) return `${spec.host}:${spec.port}/${spec.service_name}`;
-  throw new RunError(`connection ${name}: an oracle connection needs connect_string (host:port/service), or host and service_name`);
+  throw new RunError(
+    `connection ${name}: an oracle connection needs connect_string (host:port/service), or host and service_name`,
+  );
 }
 
 export async function openOracle(name: string, spec: OracleSpec): Promise<Warehouse> {
@@ -50,7 +67,12 @@ export async function openOracle(name: string, spec: OracleSpec): Promise<Wareho
   const oracledb = mod.default ?? mod;
   let conn: OracleConnection;
   try {
-    conn = await oracledb.getConnection({ user: spec.user, password: spec.password, connectString: oracleConnectString(name, spec), connectTimeout: CONNECT_TIMEOUT_S });
+    conn = await oracledb.getConnection({
+      user: spec.user,
+      password: spec.password,
+      connectString: oracleConnectString(name, spec),
+      connectTimeout: CONNECT_TIMEOUT_S,
+    });
   } catch (err) {
     throw oracleError(name, err);
   }
@@ -104,7 +126,14 @@ export async function openOracle(name: string, spec: OracleSpec): Promise<Wareho
 }
 
 function typeHandler(oracledb: OracleDriver) {
-  const asText = new Set([oracledb.DB_TYPE_DATE, oracledb.DB_TYPE_TIMESTAMP, oracledb.DB_TYPE_TIMESTAMP_TZ, oracledb.DB_TYPE_TIMESTAMP_LTZ, oracledb.DB_TYPE_CLOB, oracledb.DB_TYPE_NCLOB]);
+  const asText = new Set([
+    oracledb.DB_TYPE_DATE,
+    oracledb.DB_TYPE_TIMESTAMP,
+    oracledb.DB_TYPE_TIMESTAMP_TZ,
+    oracledb.DB_TYPE_TIMESTAMP_LTZ,
+    oracledb.DB_TYPE_CLOB,
+    oracledb.DB_TYPE_NCLOB,
+  ]);
   return (meta: { dbType?: DbType }): { type: DbType; converter?: (v: unknown) => unknown } | undefined => {
     if (meta.dbType === oracledb.DB_TYPE_NUMBER) return { type: oracledb.STRING, converter: numberFromText };
     if (meta.dbType !== undefined && asText.has(meta.dbType)) return { type: oracledb.STRING };
@@ -125,7 +154,10 @@ export function numberFromText(text: unknown): unknown {
 export function oracleError(name: string, err: unknown): RunError {
   if (err instanceof RunError) return err;
   const e = err as { message?: string; code?: string; errorNum?: number };
-  const [first, ...rest] = (e.message ?? String(err)).split('\n').map((l) => l.trim()).filter(Boolean);
+  const [first, ...rest] = (e.message ?? String(err))
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const message = first.replace(/\s*\(CONNECTION_ID=[^)]*\)/, '').replace(/\.$/, '');
   if (e.errorNum === 1013) return new CancelledError(`${name}: query cancelled`);
   const cause = rest.find((l) => !/^Help:/i.test(l));

@@ -5,19 +5,37 @@ import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { batchRows } from './batch-rows.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
-import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
+import {
+  databaseError,
+  DEFAULT_BATCH_SIZE,
+  loadDriver,
+  type Row,
+  type StreamOptions,
+  type Warehouse,
+} from './warehouse.ts';
 
 type PostgresSpec = Extract<ConnectionSpec, { type: 'postgres' | 'postgresql' }>;
 
 const TEXT_TYPES = new Set([1082, 1083, 1114, 1184, 1266]); // date, time, timestamp, timestamptz, timetz
 
 export function postgresConfig(spec: PostgresSpec): Pg.ClientConfig {
-  const base: Pg.ClientConfig = spec.url ? { connectionString: spec.url } : { host: spec.host ?? '127.0.0.1', port: spec.port ?? 5432, user: spec.user, password: spec.password, database: spec.database };
+  const base: Pg.ClientConfig = spec.url
+    ? { connectionString: spec.url }
+    : {
+        host: spec.host ?? '127.0.0.1',
+        port: spec.port ?? 5432,
+        user: spec.user,
+        password: spec.password,
+        database: spec.database,
+      };
   return {
     ...base,
     connectionTimeoutMillis: 10000,
     options: spec.schema ? `-c search_path=${spec.schema}` : undefined,
-    types: { getTypeParser: ((oid: number, format?: string) => (TEXT_TYPES.has(oid) ? (v: string) => v : pgTypes.getTypeParser(oid, format as 'text'))) as never },
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        TEXT_TYPES.has(oid) ? (v: string) => v : pgTypes.getTypeParser(oid, format as 'text')) as never,
+    },
   };
 }
 
@@ -38,7 +56,10 @@ async function cancelBackend(pg: typeof Pg, spec: PostgresSpec, pid: number | un
 
 export async function openPostgres(name: string, spec: PostgresSpec): Promise<Warehouse> {
   const pg = (await loadDriver<{ default: typeof Pg }>('pg', name)).default;
-  const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream') }>('pg-query-stream', name);
+  const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream') }>(
+    'pg-query-stream',
+    name,
+  );
   pgTypes = pg.types;
   const client = new pg.Client(postgresConfig(spec));
   client.on('error', () => {}); // surfaced through the query that was running
@@ -51,8 +72,12 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
     dialect: 'postgres',
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-      const rows = client.query(new QueryStream(query.sql, query.bindings, { batchSize: size, highWaterMark: size, rowMode: 'array' }));
-      const stopCancelling = cancelOnAbort(opts.signal, () => cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID));
+      const rows = client.query(
+        new QueryStream(query.sql, query.bindings, { batchSize: size, highWaterMark: size, rowMode: 'array' }),
+      );
+      const stopCancelling = cancelOnAbort(opts.signal, () =>
+        cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID),
+      );
       try {
         for await (const batch of batchRows(rows as AsyncIterable<Row>, size, opts.signal)) yield batch;
       } catch (err) {

@@ -8,12 +8,24 @@ import { SQLITE_CRC32_FUNCTION } from '../sql/shard.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import type { ConnectionSpec } from '../config/connection-schema.ts';
 import { batchRows } from './batch-rows.ts';
-import { databaseError, DEFAULT_BATCH_SIZE, loadDriver, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
+import {
+  databaseError,
+  DEFAULT_BATCH_SIZE,
+  loadDriver,
+  type Row,
+  type StreamOptions,
+  type Warehouse,
+} from './warehouse.ts';
 
 type SqliteSpec = Extract<ConnectionSpec, { type: 'sqlite' }>;
 
-export async function openSqlite(name: string, spec: SqliteSpec, options: { readonly?: boolean } = {}): Promise<Warehouse> {
-  if (spec.path !== ':memory:' && !existsSync(spec.path)) throw new RunError(`${name}: SQLite file ${spec.path} does not exist`);
+export async function openSqlite(
+  name: string,
+  spec: SqliteSpec,
+  options: { readonly?: boolean } = {},
+): Promise<Warehouse> {
+  if (spec.path !== ':memory:' && !existsSync(spec.path))
+    throw new RunError(`${name}: SQLite file ${spec.path} does not exist`);
   const { default: Database } = await loadDriver<{ default: typeof BetterSqlite3 }>('better-sqlite3', name);
   let db: BetterSqlite3.Database;
   try {
@@ -34,7 +46,8 @@ export async function openSqlite(name: string, spec: SqliteSpec, options: { read
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       const rows = prepare(query).iterate(...sqliteBindings(query.bindings)) as IterableIterator<Row>;
       try {
-        for await (const batch of batchRows(widenIntegers(rows), opts.batchSize ?? DEFAULT_BATCH_SIZE, opts.signal)) yield batch;
+        for await (const batch of batchRows(widenIntegers(rows), opts.batchSize ?? DEFAULT_BATCH_SIZE, opts.signal))
+          yield batch;
       } catch (err) {
         throw databaseError(name, err);
       } finally {
@@ -45,7 +58,7 @@ export async function openSqlite(name: string, spec: SqliteSpec, options: { read
       return [...widenIntegers(prepare(query).iterate(...sqliteBindings(query.bindings)) as IterableIterator<Row>)];
     },
     async version() {
-      return `SQLite ${(db.prepare('select sqlite_version()').pluck().get() as string)}`;
+      return `SQLite ${db.prepare('select sqlite_version()').pluck().get() as string}`;
     },
     async close() {
       db.close();
@@ -63,7 +76,8 @@ function* widenIntegers(rows: Iterable<Row>): Generator<Row> {
   for (const row of rows) {
     for (let i = 0; i < row.length; i++) {
       const v = row[i];
-      if (typeof v === 'bigint') row[i] = v <= Number.MAX_SAFE_INTEGER && v >= Number.MIN_SAFE_INTEGER ? Number(v) : v.toString();
+      if (typeof v === 'bigint')
+        row[i] = v <= Number.MAX_SAFE_INTEGER && v >= Number.MIN_SAFE_INTEGER ? Number(v) : v.toString();
     }
     yield row;
   }

@@ -29,7 +29,10 @@ export async function loadDriver<T>(pkg: string, connection: string): Promise<T>
   try {
     return (await import(pkg)) as T;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND')
+    if (
+      (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ||
+      (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+    )
       throw new RunError(`connection ${connection} needs the ${pkg} package: npm install ${pkg}`);
     throw err;
   }

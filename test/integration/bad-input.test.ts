@@ -48,7 +48,10 @@ async function runCase(c: Case): Promise<CliResult & { file: string; dir: string
   const connectionsFile = join(dir, 'connections.yaml');
   writeFileSync(connectionsFile, c.connections ?? `wh: ${db.yaml}\n`);
   const jobFiles = c.jobs ? Object.keys(c.jobs) : ['job.yaml'];
-  const result = await runCli(['run', ...jobFiles, '--at', '2026-11-23T09:00:00', ...(c.args ?? [])], { cwd: dir, env: c.env });
+  const result = await runCli(['run', ...jobFiles, '--at', '2026-11-23T09:00:00', ...(c.args ?? [])], {
+    cwd: dir,
+    env: c.env,
+  });
   return { ...result, file, dir, connectionsFile };
 }
 
@@ -59,7 +62,7 @@ function expectInvalid(r: CliResult & { dir: string }, message: string | RegExp)
   expect(r.code).toBe(2);
   const lines = errorLines(r);
   expect(lines.length).toBeGreaterThanOrEqual(1);
-  if (typeof message === "string") expect(lines, r.stderr).toContain(message);
+  if (typeof message === 'string') expect(lines, r.stderr).toContain(message);
   else expect(lines.some((l) => message.test(l))).toBe(true);
   expect(r.stderr).not.toMatch(STACK_LINE);
   expect(existsSync(join(r.dir, 'out'))).toBe(false);
@@ -68,7 +71,11 @@ function expectInvalid(r: CliResult & { dir: string }, message: string | RegExp)
 beforeAll(async () => {
   db = await createTestDatabase('sqlite', 'bad_input');
   await loadFixture(db, [
-    { name: 'dim_user', columns: { user_id: 'bigInteger', phone: 'string', age: 'integer' }, rows: [{ user_id: 1, phone: '13800000001', age: 30 }] },
+    {
+      name: 'dim_user',
+      columns: { user_id: 'bigInteger', phone: 'string', age: 'integer' },
+      rows: [{ user_id: 1, phone: '13800000001', age: 30 }],
+    },
     { name: 'orders', columns: { user_id: 'bigInteger', paid_at: 'datetime' }, rows: [] },
   ]);
 });
@@ -108,12 +115,18 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
 
   it('bad duration', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('within: 30d', 'within: 30days') });
-    expectInvalid(r, `error: ${r.file}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
+    );
   });
 
   it('bad operator, with "did you mean"', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('between:', 'betwen:') });
-    expectInvalid(r, `error: ${r.file}:6:20: audience.where.age.betwen: unknown operator "betwen" (did you mean "between"?); operators: eq, ne, in, not_in, gt, gte, lt, lte, between, like, is_null`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:6:20: audience.where.age.betwen: unknown operator "betwen" (did you mean "between"?); operators: eq, ne, in, not_in, gt, gte, lt, lte, between, like, is_null`,
+    );
   });
 
   it('unknown connection', async () => {
@@ -123,22 +136,36 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
 
   it('unset variable', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('table: dim_user', 'table: ${DW_TABLE}'), env: { DW_TABLE: '' } });
-    expectInvalid(r, `error: ${r.file}:4:10: audience.table: environment variable DW_TABLE is not set (use \${DW_TABLE:-default} for a default)`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:4:10: audience.table: environment variable DW_TABLE is not set (use \${DW_TABLE:-default} for a default)`,
+    );
   });
 
   it('non-identifier column', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('age: {', '"age; drop table dim_user": {') });
-    expectInvalid(r, `error: ${r.file}:6:33: audience.where.age; drop table dim_user: "age; drop table dim_user" is not a valid column name (letters, digits and _ only)`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:6:33: audience.where.age; drop table dim_user: "age; drop table dim_user" is not a valid column name (letters, digits and _ only)`,
+    );
   });
 
   it('non-identifier lead field', async () => {
-    const r = await runCase({ job: GOOD_JOB.replace('fields: [user_id, phone]', 'fields: [user_id, "phone as p"]').replace('require: [phone]', 'require: []') });
+    const r = await runCase({
+      job: GOOD_JOB.replace('fields: [user_id, phone]', 'fields: [user_id, "phone as p"]').replace(
+        'require: [phone]',
+        'require: []',
+      ),
+    });
     expectInvalid(r, `error: ${r.file}:10:21: lead.fields[1]: not a column name (or trigger.COLUMN)`);
   });
 
   it('bad table name', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('table: dim_user', 'table: "dim_user; drop table x"') });
-    expectInvalid(r, `error: ${r.file}:4:10: audience.table: not a valid table name (name or schema.name; letters, digits and _)`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:4:10: audience.table: not a valid table name (name or schema.name; letters, digits and _)`,
+    );
   });
 
   it('bad timezone', async () => {
@@ -148,7 +175,10 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
 
   it('bad job name', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('name: bad-input', 'name: Bad Input') });
-    expectInvalid(r, `error: ${r.file}:1:7: name: a job name is lower-case letters, digits, _ and -, starting with a letter or digit`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:1:7: name: a job name is lower-case letters, digits, _ and -, starting with a letter or digit`,
+    );
   });
 
   it('require names a field that is not in lead.fields', async () => {
@@ -163,25 +193,41 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
 
   it('unknown destination type', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('type: csv', 'type: excel') });
-    expectInvalid(r, `error: ${r.file}:12:25: destinations[0].type: unknown destination type; expected csv, webhook or table`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:12:25: destinations[0].type: unknown destination type; expected csv, webhook or table`,
+    );
   });
 
   it('every problem of the file is reported at once', async () => {
     const r = await runCase({ job: GOOD_JOB.replace('  where:', '  wher:').replace('within: 30d', 'within: soon') });
     expectInvalid(r, `error: ${r.file}:5:3: audience.wher: unknown key "wher" (did you mean "where"?)`);
-    expect(errorLines(r)).toContain(`error: ${r.file}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`);
+    expect(errorLines(r)).toContain(
+      `error: ${r.file}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
+    );
   });
 
   it('one invalid job stops the whole command: the valid one writes nothing either', async () => {
-    const r = await runCase({ jobs: { 'a-good.yaml': GOOD_JOB, 'b-bad.yaml': GOOD_JOB.replace('name: bad-input', 'name: other').replace('30d', '30') } });
-    expectInvalid(r, `error: ${join(r.dir, 'b-bad.yaml')}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`);
+    const r = await runCase({
+      jobs: {
+        'a-good.yaml': GOOD_JOB,
+        'b-bad.yaml': GOOD_JOB.replace('name: bad-input', 'name: other').replace('30d', '30'),
+      },
+    });
+    expectInvalid(
+      r,
+      `error: ${join(r.dir, 'b-bad.yaml')}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
+    );
   });
 });
 
 describe.concurrent('invalid command line and connections: exit 2', () => {
   it('bad --at', async () => {
     const r = await runCase({ args: ['--at', 'yesterday'] });
-    expectInvalid(r, 'error: --at: "yesterday" is not an ISO date-time such as 2026-11-23T09:00:00 or 2026-11-23T09:00:00+08:00');
+    expectInvalid(
+      r,
+      'error: --at: "yesterday" is not an ISO date-time such as 2026-11-23T09:00:00 or 2026-11-23T09:00:00+08:00',
+    );
   });
 
   it('missing connections file', async () => {
@@ -191,7 +237,10 @@ describe.concurrent('invalid command line and connections: exit 2', () => {
 
   it('unknown connection type in the connections file', async () => {
     const r = await runCase({ connections: 'wh: { type: sqllite, path: wh.db }\n' });
-    expectInvalid(r, `error: ${r.connectionsFile}:1:13: wh.type: unknown connection type; expected sqlite, mysql, postgres, hive or oracle`);
+    expectInvalid(
+      r,
+      `error: ${r.connectionsFile}:1:13: wh.type: unknown connection type; expected sqlite, mysql, postgres, hive or oracle`,
+    );
   });
 
   it('unknown key in the connections file, with "did you mean"', async () => {
@@ -199,7 +248,7 @@ describe.concurrent('invalid command line and connections: exit 2', () => {
     expectInvalid(r, `error: ${r.connectionsFile}:1:20: wh.hots: unknown key "hots" (did you mean "host"?)`);
   });
 
-  it('unknown option, with commander\'s suggestion', async () => {
+  it("unknown option, with commander's suggestion", async () => {
     const r = await runCase({ args: ['--cvs', 'x.csv'] });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("error: unknown option '--cvs'");
@@ -215,7 +264,12 @@ describe('run-time failures: exit 1, one line, no stack without --debug', () => 
     const r = await runCase({ job: MISSING_TABLE });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual(['error: wh: no such table: dim_usr (SQLITE_ERROR)']);
-    expect(r.summary).toMatchObject({ job: 'bad-input', status: 'failed', error: 'wh: no such table: dim_usr (SQLITE_ERROR)', exit: 1 });
+    expect(r.summary).toMatchObject({
+      job: 'bad-input',
+      status: 'failed',
+      error: 'wh: no such table: dim_usr (SQLITE_ERROR)',
+      exit: 1,
+    });
     expect(existsSync(join(r.dir, 'out', 'leads.csv'))).toBe(false);
   });
 
@@ -252,7 +306,9 @@ describe('run-time failures: exit 1, one line, no stack without --debug', () => 
   });
 
   it('a wrong password names the cause, never the password', async () => {
-    const r = await runCase({ connections: `wh: { type: postgres, url: "postgres://nobody:s3cret-pw@${POSTGRES.host}:${POSTGRES.port}/no_such_db" }\n` });
+    const r = await runCase({
+      connections: `wh: { type: postgres, url: "postgres://nobody:s3cret-pw@${POSTGRES.host}:${POSTGRES.port}/no_such_db" }\n`,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^error: wh: /);

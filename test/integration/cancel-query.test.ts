@@ -26,7 +26,8 @@ describe.each(['mysql', 'postgres'] as const)('cancelling a running query on %s'
     const started = Date.now();
     let error: unknown;
     try {
-      for await (const batch of warehouse.stream({ sql: SLEEP[dialect], bindings: [] }, { signal: abort.signal })) expect(batch).toBeUndefined();
+      for await (const batch of warehouse.stream({ sql: SLEEP[dialect], bindings: [] }, { signal: abort.signal }))
+        expect(batch).toBeUndefined();
     } catch (err) {
       error = err;
     }

@@ -29,14 +29,17 @@ describe('connections check', () => {
       dbs.push(db);
     }
     const [lite, my, pg] = dbs;
-    writeFileSync(join(dir, 'connections.yaml'), [
-      `lite: ${lite.yaml}`,
-      `my: ${my.yaml}`,
-      `pg: ${pg.yaml}`,
-      `pg_down: { type: postgres, host: "${POSTGRES.host}", port: ${await closedPort()}, user: postgres, database: postgres }`,
-      `lite_missing: { type: sqlite, path: no-such-file.db }`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'connections.yaml'),
+      [
+        `lite: ${lite.yaml}`,
+        `my: ${my.yaml}`,
+        `pg: ${pg.yaml}`,
+        `pg_down: { type: postgres, host: "${POSTGRES.host}", port: ${await closedPort()}, user: postgres, database: postgres }`,
+        `lite_missing: { type: sqlite, path: no-such-file.db }`,
+        '',
+      ].join('\n'),
+    );
   });
   afterAll(async () => {
     for (const db of dbs) await db.drop();
@@ -45,10 +48,16 @@ describe('connections check', () => {
   it('checks every connection: versions and latencies for the good ones, causes for the bad ones, exit 1', async () => {
     const r = await runCli(['connections', 'check'], { cwd: dir });
     expect(r.code).toBe(1);
-    const byName = Object.fromEntries((r.summary!.connections as { name: string; latency_ms: number }[]).map((c) => [c.name, c]));
+    const byName = Object.fromEntries(
+      (r.summary!.connections as { name: string; latency_ms: number }[]).map((c) => [c.name, c]),
+    );
     expect(Object.keys(byName)).toEqual(['lite', 'my', 'pg', 'pg_down', 'lite_missing']);
     expect(byName.lite).toMatchObject({ ok: true, type: 'sqlite', version: expect.stringMatching(/^SQLite 3\.\d+/) });
-    expect(byName.my).toMatchObject({ ok: true, type: 'mysql', version: expect.stringMatching(/^(MariaDB|MySQL) \d+\.\d+/) });
+    expect(byName.my).toMatchObject({
+      ok: true,
+      type: 'mysql',
+      version: expect.stringMatching(/^(MariaDB|MySQL) \d+\.\d+/),
+    });
     expect(byName.pg).toMatchObject({ ok: true, type: 'postgres', version: expect.stringMatching(/^PostgreSQL \d+/) });
     for (const name of ['lite', 'my', 'pg']) {
       expect(byName[name].latency_ms).toBeGreaterThanOrEqual(0);
@@ -56,7 +65,10 @@ describe('connections check', () => {
       expect(r.stderr).toMatch(new RegExp(`^ok\\s+${name} \\(\\w+\\): .+, [\\d.]+ ms \\(connect [\\d.]+ ms\\)$`, 'm'));
     }
     expect(byName.pg_down).toMatchObject({ ok: false, error: expect.stringMatching(/ECONNREFUSED/) });
-    expect(byName.lite_missing).toMatchObject({ ok: false, error: expect.stringMatching(/no-such-file\.db does not exist/) });
+    expect(byName.lite_missing).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/no-such-file\.db does not exist/),
+    });
     expect(r.stderr).toMatch(/^FAIL\s+pg_down \(postgres\): .*ECONNREFUSED/m);
     expect(r.summary!.ok).toBe(false);
   });
@@ -64,7 +76,13 @@ describe('connections check', () => {
   it('checks only the named connections; exit 0 when they all work', async () => {
     const r = await runCli(['connections', 'check', 'pg', 'lite'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.summary).toMatchObject({ ok: true, connections: [{ name: 'pg', ok: true }, { name: 'lite', ok: true }] });
+    expect(r.summary).toMatchObject({
+      ok: true,
+      connections: [
+        { name: 'pg', ok: true },
+        { name: 'lite', ok: true },
+      ],
+    });
     expect(r.stderr).not.toMatch(/pg_down|lite_missing|\bmy\b/);
   });
 

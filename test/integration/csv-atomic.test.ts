@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase, type TestDialect } from '../support/databases.ts';
+import {
+  createTestDatabase,
+  DIALECTS,
+  loadFixture,
+  type TestDatabase,
+  type TestDialect,
+} from '../support/databases.ts';
 
 // Text cells that test quoting, line breaks, Chinese and formula neutralisation. Numbers
 // stay numbers; a text '-12.5' is a plain number and is left alone.
@@ -25,16 +31,27 @@ const TRICKY: { id: number; label: string; note: string | null; amount: number }
 
 // The reference writer and the neutralisation rule (see test/unit/csv.test.ts).
 const REFERENCE = { record_delimiter: 'windows', quote_record_delimiter: true } as const;
-const neutralise = (v: unknown) => (typeof v === 'string' && /^[=+\-@\t\r＝＋－＠]/.test(v) && !(v.trim() === v && Number.isFinite(Number(v))) ? `'${v}` : v);
+const neutralise = (v: unknown) =>
+  typeof v === 'string' && /^[=+\-@\t\r＝＋－＠]/.test(v) && !(v.trim() === v && Number.isFinite(Number(v)))
+    ? `'${v}`
+    : v;
 const expectedTricky = (bom: boolean) =>
-  (bom ? '\uFEFF' : '') + stringify([['id', 'label', 'note', 'amount'], ...TRICKY.map((r) => [r.id, r.label, r.note, r.amount].map(neutralise))], REFERENCE);
+  (bom ? '\uFEFF' : '') +
+  stringify(
+    [['id', 'label', 'note', 'amount'], ...TRICKY.map((r) => [r.id, r.label, r.note, r.amount].map(neutralise))],
+    REFERENCE,
+  );
 
 const PEOPLE = 5000;
 // Row 3000 of people_failing fails while being read: three batches of 1000 have already
 // been written to the temporary file by then.
 const FAILING_VIEW: Record<TestDialect, string[]> = {
-  sqlite: [`create view people_failing as select user_id, name, case when user_id = 3000 then json('not json') else 'ok' end as checked from people`],
-  postgres: [`create view people_failing as select user_id, name, case when user_id = 3000 then (1 / (user_id - 3000))::text else 'ok' end as checked from people`],
+  sqlite: [
+    `create view people_failing as select user_id, name, case when user_id = 3000 then json('not json') else 'ok' end as checked from people`,
+  ],
+  postgres: [
+    `create view people_failing as select user_id, name, case when user_id = 3000 then (1 / (user_id - 3000))::text else 'ok' end as checked from people`,
+  ],
   mysql: [
     `create function fail_at(id bigint) returns varchar(10) deterministic
      begin
@@ -60,14 +77,45 @@ describe.each(DIALECTS)('csv output on %s', (dialect) => {
     db = await createTestDatabase(dialect, 'csv_atomic');
     await loadFixture(db, [
       { name: 'tricky', columns: { id: 'integer', label: 'text', note: 'text', amount: 'integer' }, rows: TRICKY },
-      { name: 'people', columns: { user_id: 'bigInteger', name: 'string' }, rows: Array.from({ length: PEOPLE }, (_, i) => ({ user_id: i + 1, name: `用户${i + 1}` })) },
+      {
+        name: 'people',
+        columns: { user_id: 'bigInteger', name: 'string' },
+        rows: Array.from({ length: PEOPLE }, (_, i) => ({ user_id: i + 1, name: `用户${i + 1}` })),
+      },
     ]);
     for (const statement of FAILING_VIEW[dialect]) await db.knex.raw(statement);
     writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
-    writeFileSync(join(dir, 'tricky-bom.yaml'), job('tricky-bom', 'tricky', '[id, label, note, amount]', 'destinations: [ { type: csv, path: out/tricky-bom.csv } ]'));
-    writeFileSync(join(dir, 'tricky-plain.yaml'), job('tricky-plain', 'tricky', '[id, label, note, amount]', 'destinations: [ { type: csv, path: out/tricky-plain.csv, bom: false } ]'));
-    writeFileSync(join(dir, 'failing.yaml'), job('failing', 'people_failing', '[user_id, name, checked]', 'destinations: [ { type: csv, path: out/leads.csv } ]'));
-    writeFileSync(join(dir, 'missing.yaml'), job('missing', 'no_such_table', '[user_id]', 'destinations: [ { type: csv, path: out/leads.csv } ]'));
+    writeFileSync(
+      join(dir, 'tricky-bom.yaml'),
+      job(
+        'tricky-bom',
+        'tricky',
+        '[id, label, note, amount]',
+        'destinations: [ { type: csv, path: out/tricky-bom.csv } ]',
+      ),
+    );
+    writeFileSync(
+      join(dir, 'tricky-plain.yaml'),
+      job(
+        'tricky-plain',
+        'tricky',
+        '[id, label, note, amount]',
+        'destinations: [ { type: csv, path: out/tricky-plain.csv, bom: false } ]',
+      ),
+    );
+    writeFileSync(
+      join(dir, 'failing.yaml'),
+      job(
+        'failing',
+        'people_failing',
+        '[user_id, name, checked]',
+        'destinations: [ { type: csv, path: out/leads.csv } ]',
+      ),
+    );
+    writeFileSync(
+      join(dir, 'missing.yaml'),
+      job('missing', 'no_such_table', '[user_id]', 'destinations: [ { type: csv, path: out/leads.csv } ]'),
+    );
     writeFileSync(join(dir, 'people.yaml'), job('people', 'people', '[user_id, name]'));
   });
   afterAll(async () => {
@@ -115,14 +163,22 @@ describe.each(DIALECTS)('csv output on %s', (dialect) => {
     const text = readFileSync(join(dir, 'deep', 'er', 'still', 'people.csv'), 'utf8');
     expect(text.startsWith('\uFEFFuser_id,name\r\n1,用户1\r\n')).toBe(true);
     expect(text.split('\r\n')).toHaveLength(PEOPLE + 2);
-    expect(r.summary).toMatchObject({ leads: PEOPLE, outputs: [{ type: 'csv', target: join(dir, 'deep', 'er', 'still', 'people.csv'), delivered: PEOPLE }] });
+    expect(r.summary).toMatchObject({
+      leads: PEOPLE,
+      outputs: [{ type: 'csv', target: join(dir, 'deep', 'er', 'still', 'people.csv'), delivered: PEOPLE }],
+    });
   });
 
   it('--csv - writes the CSV (no BOM) to stdout and the JSON summary is still the last line', async () => {
     const r = await cli(['run', 'tricky-bom.yaml', '--csv', '-']);
     expect(r.code).toBe(0);
     const summaryLine = JSON.stringify(r.summary);
-    expect(r.summary).toMatchObject({ job: 'tricky-bom', status: 'ok', leads: TRICKY.length, outputs: [{ type: 'csv', target: 'stdout', delivered: TRICKY.length }] });
+    expect(r.summary).toMatchObject({
+      job: 'tricky-bom',
+      status: 'ok',
+      leads: TRICKY.length,
+      outputs: [{ type: 'csv', target: 'stdout', delivered: TRICKY.length }],
+    });
     expect(r.stdout).toBe(`${expectedTricky(false)}${summaryLine}\n`);
   });
 });

@@ -3,7 +3,16 @@
 // died: those are resent whole, with the same Idempotency-Key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { acknowledgedKeys, deliveryWorkspace, range, spawnCli, until, webhookEnv, webhookJob, type DeliveryWorkspace } from '../support/delivery-fixture.ts';
+import {
+  acknowledgedKeys,
+  deliveryWorkspace,
+  range,
+  spawnCli,
+  until,
+  webhookEnv,
+  webhookJob,
+  type DeliveryWorkspace,
+} from '../support/delivery-fixture.ts';
 import { leadsOf, startReceiver, type Receiver, type ReceivedRequest } from '../support/http-receiver.ts';
 
 const AT = '2026-11-20T09:00:00';
@@ -63,7 +72,10 @@ describe('a run killed with SIGKILL', () => {
     expect(summary.outputs[0].already_delivered + summary.outputs[0].delivered).toBe(PEOPLE);
     expect(summary.outputs[0].delivered).toBe(PEOPLE - acknowledgedKeys(firstRun).length + resentBatches.size * BATCH);
 
-    const runs = JSON.parse((await runCli(['runs', '--job', 'crash', '--json'], { cwd: ws.dir })).stdout) as { status: string; error?: string }[];
+    const runs = JSON.parse((await runCli(['runs', '--job', 'crash', '--json'], { cwd: ws.dir })).stdout) as {
+      status: string;
+      error?: string;
+    }[];
     expect(runs.map((r) => r.status)).toEqual(['ok', 'interrupted']);
   });
 });

@@ -19,9 +19,20 @@ afterAll(async () => receiver.close());
 beforeEach(() => receiver.reset());
 
 const spec = (over: Partial<WebhookDestinationSpec> = {}): WebhookDestinationSpec => ({
-  type: 'webhook', url: receiver.url, headers: {}, batch_size: 10, concurrency: 4, timeout: 30, max_retries: 6, ...over,
+  type: 'webhook',
+  url: receiver.url,
+  headers: {},
+  batch_size: 10,
+  concurrency: 4,
+  timeout: 30,
+  max_retries: 6,
+  ...over,
 });
-const leads = (n: number, from = 1): Lead[] => Array.from({ length: n }, (_, i) => ({ key: String(from + i), values: [`name ${from + i}`, `1380000${String(from + i).padStart(4, '0')}`] }));
+const leads = (n: number, from = 1): Lead[] =>
+  Array.from({ length: n }, (_, i) => ({
+    key: String(from + i),
+    values: [`name ${from + i}`, `1380000${String(from + i).padStart(4, '0')}`],
+  }));
 
 async function deliverAll(s: WebhookDestinationSpec, batches: Lead[][], options = FAST, runId = 'run-1') {
   const d = webhookDestination(s, options);
@@ -57,7 +68,10 @@ describe('webhook destination', () => {
     expect(receiver.requests).toHaveLength(3);
     const first = receiver.requests.find((q) => JSON.parse(q.body).batch === 1)!;
     expect(JSON.parse(first.body)).toEqual({
-      job: 'hooks', run_id: 'run-1', batch: 1, channel: 'outbound_call',
+      job: 'hooks',
+      run_id: 'run-1',
+      batch: 1,
+      channel: 'outbound_call',
       leads: leads(10).map((l) => ({ key: l.key, name: l.values[0], phone: l.values[1] })),
     });
     for (const q of receiver.requests) {
@@ -89,7 +103,12 @@ describe('webhook destination', () => {
   });
 
   it('retries 500, 429 with Retry-After, a dropped connection and a malformed response with the same key, then delivers', async () => {
-    receiver.queue({ status: 500, body: 'oops' }, { status: 429, headers: { 'retry-after': '1' } }, { drop: true }, { malformed: true });
+    receiver.queue(
+      { status: 500, body: 'oops' },
+      { status: 429, headers: { 'retry-after': '1' } },
+      { drop: true },
+      { malformed: true },
+    );
     const started = Date.now();
     const r = await deliverAll(spec(), [leads(3)]);
     expect(r).toEqual({ delivered: leads(3), failed: [] });
@@ -110,7 +129,10 @@ describe('webhook destination', () => {
   });
 
   it('does not retry other 4xx: those leads fail with the status and the start of the body; the rest are delivered', async () => {
-    receiver.script = (q) => (leadsOf(q).some((l) => l.key === '12') ? { status: 422, body: `{"error":"invalid phone for lead 12"}${' padding'.repeat(100)}` } : undefined);
+    receiver.script = (q) =>
+      leadsOf(q).some((l) => l.key === '12')
+        ? { status: 422, body: `{"error":"invalid phone for lead 12"}${' padding'.repeat(100)}` }
+        : undefined;
     const r = await deliverAll(spec(), [leads(30)]);
     expect(receiver.requests).toHaveLength(3);
     expect(r.delivered.map((l) => l.key)).toEqual([...leads(10), ...leads(10, 21)].map((l) => l.key));

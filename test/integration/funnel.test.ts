@@ -14,9 +14,17 @@ import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase } from '..
 // Leads by income: 9 (300), 10 (200), 1 (100); limit 1 keeps 9. The unreachable 8 and 11 have
 // the lowest incomes, so a dry run that stopped reading at the limit would miss them.
 const users = [
-  [1, 25, 100, '13800000001'], [2, 50, 900, '13800000002'], [3, 30, 900, '13800000003'], [4, 30, 900, '13800000004'],
-  [5, 30, 900, '13800000005'], [6, 30, 900, '13800000006'], [7, 30, 900, '13800000007'], [8, 30, 10, null],
-  [9, 35, 300, '13800000009'], [10, 40, 200, '13800000010'], [11, 22, 5, ''],
+  [1, 25, 100, '13800000001'],
+  [2, 50, 900, '13800000002'],
+  [3, 30, 900, '13800000003'],
+  [4, 30, 900, '13800000004'],
+  [5, 30, 900, '13800000005'],
+  [6, 30, 900, '13800000006'],
+  [7, 30, 900, '13800000007'],
+  [8, 30, 10, null],
+  [9, 35, 300, '13800000009'],
+  [10, 40, 200, '13800000010'],
+  [11, 22, 5, ''],
 ] as const;
 const all = users.map(([id]) => id);
 
@@ -56,11 +64,41 @@ describe.each(DIALECTS)('dry-run funnel on %s', (dialect) => {
   beforeAll(async () => {
     db = await createTestDatabase(dialect, 'funnel');
     await loadFixture(db, [
-      { name: 'dim_user', columns: { user_id: 'integer', age: 'integer', income: 'integer', phone: 'string' }, rows: users.map(([user_id, age, income, phone]) => ({ user_id, age, income, phone })) },
-      { name: 'user_segment', columns: { user_id: 'integer', dimension: 'string', segment: 'string' }, rows: all.map((id) => ({ user_id: id, dimension: 'value_tier', segment: id === 3 ? 'low' : 'high' })) },
-      { name: 'user_tag', columns: { user_id: 'integer', tag: 'string' }, rows: [...all.filter((id) => id !== 4).map((id) => ({ user_id: id, tag: 'vip' })), { user_id: 5, tag: 'complainer' }] },
-      { name: 'events', columns: { user_id: 'integer', event_name: 'string', event_time: 'datetime' }, rows: all.map((id) => ({ user_id: id, event_name: 'view', event_time: id === 6 ? '2026-11-21 08:00:00' : '2026-11-23 08:00:00' })) },
-      { name: 'orders', columns: { user_id: 'integer', paid_at: 'datetime' }, rows: [{ user_id: 7, paid_at: '2026-11-18 00:00:00' }, { user_id: 9, paid_at: '2026-10-14 00:00:00' }] },
+      {
+        name: 'dim_user',
+        columns: { user_id: 'integer', age: 'integer', income: 'integer', phone: 'string' },
+        rows: users.map(([user_id, age, income, phone]) => ({ user_id, age, income, phone })),
+      },
+      {
+        name: 'user_segment',
+        columns: { user_id: 'integer', dimension: 'string', segment: 'string' },
+        rows: all.map((id) => ({ user_id: id, dimension: 'value_tier', segment: id === 3 ? 'low' : 'high' })),
+      },
+      {
+        name: 'user_tag',
+        columns: { user_id: 'integer', tag: 'string' },
+        rows: [
+          ...all.filter((id) => id !== 4).map((id) => ({ user_id: id, tag: 'vip' })),
+          { user_id: 5, tag: 'complainer' },
+        ],
+      },
+      {
+        name: 'events',
+        columns: { user_id: 'integer', event_name: 'string', event_time: 'datetime' },
+        rows: all.map((id) => ({
+          user_id: id,
+          event_name: 'view',
+          event_time: id === 6 ? '2026-11-21 08:00:00' : '2026-11-23 08:00:00',
+        })),
+      },
+      {
+        name: 'orders',
+        columns: { user_id: 'integer', paid_at: 'datetime' },
+        rows: [
+          { user_id: 7, paid_at: '2026-11-18 00:00:00' },
+          { user_id: 9, paid_at: '2026-10-14 00:00:00' },
+        ],
+      },
     ]);
     writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
     writeFileSync(join(dir, 'job.yaml'), JOB);
@@ -78,8 +116,11 @@ describe.each(DIALECTS)('dry-run funnel on %s', (dialect) => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
-  it('the real run delivers exactly the funnel\'s last count', async () => {
-    const r = await runCli(['run', 'job.yaml', '--at', '2026-11-23T12:00:00', '--csv', '-', '--state', join(dir, 'state.db')], { cwd: dir });
+  it("the real run delivers exactly the funnel's last count", async () => {
+    const r = await runCli(
+      ['run', 'job.yaml', '--at', '2026-11-23T12:00:00', '--csv', '-', '--state', join(dir, 'state.db')],
+      { cwd: dir },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.slice(0, r.stdout.lastIndexOf('\r\n') + 2)).toBe('user_id,phone,income\r\n9,13800000009,300\r\n');
   });

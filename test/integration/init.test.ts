@@ -19,7 +19,10 @@ describe('init', () => {
     const validate = await runCli(['validate', 'jobs/first-leads.yaml'], { cwd: project, env });
     expect(validate.stderr).toMatch(/^ok: .*first-leads\.yaml \(first-leads, source warehouse\)$/m);
     expect(validate.code).toBe(0);
-    const compile = await runCli(['compile', 'jobs/first-leads.yaml', '--at', '2026-11-23T09:00:00'], { cwd: project, env });
+    const compile = await runCli(['compile', 'jobs/first-leads.yaml', '--at', '2026-11-23T09:00:00'], {
+      cwd: project,
+      env,
+    });
     expect(compile.code).toBe(0);
     expect(compile.stdout).toMatch(/from `dim_user` as `a` where `a`.`age` between 25 and 45/);
   });

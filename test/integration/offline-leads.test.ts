@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.ts';
-import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase, type TestDialect } from '../support/databases.ts';
+import {
+  createTestDatabase,
+  DIALECTS,
+  loadFixture,
+  type TestDatabase,
+  type TestDialect,
+} from '../support/databases.ts';
 import { crmTables, MAIN_FUNNEL, OFFLINE_AT, OFFLINE_CASES, warehouseTables } from '../support/offline-fixture.ts';
 
 const CONVERSIONS_ON: Record<TestDialect, TestDialect> = { sqlite: 'postgres', mysql: 'sqlite', postgres: 'mysql' };
@@ -43,7 +49,10 @@ describe.each(DIALECTS)('offline leads with the warehouse on %s', (dialect) => {
     mkdirSync(join(dir, 'jobs'));
     for (const [name, c] of Object.entries(OFFLINE_CASES)) writeFileSync(join(dir, 'jobs', `${name}.yaml`), c.yaml);
     // One process runs every job, as a scheduler would; each job prints its own summary line.
-    run = await runCli(['run', ...JOB_NAMES.map((n) => `jobs/${n}.yaml`), '--at', OFFLINE_AT, '--connections', 'connections.yaml'], { cwd: dir, timeoutMs: 90_000 });
+    run = await runCli(
+      ['run', ...JOB_NAMES.map((n) => `jobs/${n}.yaml`), '--at', OFFLINE_AT, '--connections', 'connections.yaml'],
+      { cwd: dir, timeoutMs: 90_000 },
+    );
   });
   afterAll(async () => {
     await warehouse?.drop();
@@ -61,25 +70,60 @@ describe.each(DIALECTS)('offline leads with the warehouse on %s', (dialect) => {
   it.each(JOB_NAMES)('%s: the leads worked out by hand', (name) => {
     const c = OFFLINE_CASES[name];
     const summary = summaries(run).get(name)!;
-    expect(summary).toMatchObject({ job: name, status: 'ok', at: '2026-11-23T09:00:00+08:00', leads: c.leads, counts: c.counts });
-    expect(summary.outputs).toMatchObject([{ type: 'csv', target: join(dir, 'out', `${name}.csv`), delivered: c.leads, failed: 0 }]);
+    expect(summary).toMatchObject({
+      job: name,
+      status: 'ok',
+      at: '2026-11-23T09:00:00+08:00',
+      leads: c.leads,
+      counts: c.counts,
+    });
+    expect(summary.outputs).toMatchObject([
+      { type: 'csv', target: join(dir, 'out', `${name}.csv`), delivered: c.leads, failed: 0 },
+    ]);
     const written = readFileSync(join(dir, 'out', `${name}.csv`), 'utf8');
     if (c.ordered) expect(written).toBe(c.csv);
     else expect(sortedLines(written)).toEqual(sortedLines(c.csv));
   });
 
   it('dry run: the funnel counted in the warehouse, then require in the stream; nothing written', async () => {
-    const r = await runCli(['run', 'jobs/offline-main.yaml', '--at', OFFLINE_AT, '--connections', 'connections.yaml', '--dry-run', '--csv', 'out/dry.csv'], { cwd: dir });
+    const r = await runCli(
+      [
+        'run',
+        'jobs/offline-main.yaml',
+        '--at',
+        OFFLINE_AT,
+        '--connections',
+        'connections.yaml',
+        '--dry-run',
+        '--csv',
+        'out/dry.csv',
+      ],
+      { cwd: dir },
+    );
     expect(r.code).toBe(0);
-    expect(r.summary).toMatchObject({ job: 'offline-main', status: 'dry_run', leads: 7, funnel: MAIN_FUNNEL, outputs: [] });
+    expect(r.summary).toMatchObject({
+      job: 'offline-main',
+      status: 'dry_run',
+      leads: 7,
+      funnel: MAIN_FUNNEL,
+      outputs: [],
+    });
     expect(() => readFileSync(join(dir, 'out', 'dry.csv'))).toThrow();
   });
 
   it('compile prints the statement run executes, with the values written in', async () => {
-    const r = await runCli(['compile', 'jobs/rank-desc.yaml', '--at', OFFLINE_AT, '--connections', 'connections.yaml'], { cwd: dir });
+    const r = await runCli(
+      ['compile', 'jobs/rank-desc.yaml', '--at', OFFLINE_AT, '--connections', 'connections.yaml'],
+      { cwd: dir },
+    );
     expect(r.code).toBe(0);
     const q = dialect === 'postgres' ? '"' : '`';
-    const nulls = dialect === 'mysql' ? `${q}a${q}.${q}income${q} IS NULL, ${q}a${q}.${q}income${q} desc` : `${q}a${q}.${q}income${q} desc NULLS LAST`;
-    expect(r.stdout).toContain(`where ${q}a${q}.${q}city${q} = '杭州' order by ${nulls}, ${q}a${q}.${q}user_id${q} asc limit 3;`);
+    const nulls =
+      dialect === 'mysql'
+        ? `${q}a${q}.${q}income${q} IS NULL, ${q}a${q}.${q}income${q} desc`
+        : `${q}a${q}.${q}income${q} desc NULLS LAST`;
+    expect(r.stdout).toContain(
+      `where ${q}a${q}.${q}city${q} = '杭州' order by ${nulls}, ${q}a${q}.${q}user_id${q} asc limit 3;`,
+    );
   });
 });

@@ -39,9 +39,18 @@ describe('oracledb', () => {
     const port = (probe.address() as { port: number }).port;
     await new Promise((resolve) => probe.close(resolve));
     const dir = mkdtempSync(join(tmpdir(), 'crm-leads-oracle-down-'));
-    writeFileSync(join(dir, 'connections.yaml'), `ora: { type: oracle, host: 127.0.0.1, port: ${port}, service_name: XEPDB1, user: app, password: Pw-7xq }\nnowhere: { type: oracle, user: app }\n`);
-    writeFileSync(join(dir, 'job.yaml'), 'name: oracle-down\nsource: ora\naudience: { table: dim_user }\nlead: { fields: [user_id] }\n');
-    writeFileSync(join(dir, 'nowhere.yaml'), 'name: oracle-nowhere\nsource: nowhere\naudience: { table: dim_user }\nlead: { fields: [user_id] }\n');
+    writeFileSync(
+      join(dir, 'connections.yaml'),
+      `ora: { type: oracle, host: 127.0.0.1, port: ${port}, service_name: XEPDB1, user: app, password: Pw-7xq }\nnowhere: { type: oracle, user: app }\n`,
+    );
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      'name: oracle-down\nsource: ora\naudience: { table: dim_user }\nlead: { fields: [user_id] }\n',
+    );
+    writeFileSync(
+      join(dir, 'nowhere.yaml'),
+      'name: oracle-nowhere\nsource: nowhere\naudience: { table: dim_user }\nlead: { fields: [user_id] }\n',
+    );
     const r = await runCli(['run', 'job.yaml', '--csv', '-'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -50,7 +59,9 @@ describe('oracledb', () => {
     ]);
     const nowhere = await runCli(['run', 'nowhere.yaml', '--csv', '-'], { cwd: dir });
     expect(nowhere.code).toBe(1);
-    expect(nowhere.stderr).toContain('error: connection nowhere: an oracle connection needs connect_string (host:port/service), or host and service_name');
+    expect(nowhere.stderr).toContain(
+      'error: connection nowhere: an oracle connection needs connect_string (host:port/service), or host and service_name',
+    );
   });
 });
 
@@ -63,9 +74,14 @@ interface OracleTarget {
 function oracleFromEnv(env = process.env): OracleTarget | undefined {
   if (env.ORACLE_URL) {
     const url = new URL(env.ORACLE_URL);
-    return { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), connectString: `${url.hostname}:${url.port || 1521}${url.pathname}` };
+    return {
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      connectString: `${url.hostname}:${url.port || 1521}${url.pathname}`,
+    };
   }
-  if (env.ORACLE_CONNECT_STRING && env.ORACLE_USER) return { user: env.ORACLE_USER, password: env.ORACLE_PASSWORD ?? '', connectString: env.ORACLE_CONNECT_STRING };
+  if (env.ORACLE_CONNECT_STRING && env.ORACLE_USER)
+    return { user: env.ORACLE_USER, password: env.ORACLE_PASSWORD ?? '', connectString: env.ORACLE_CONNECT_STRING };
   return undefined;
 }
 
@@ -73,24 +89,44 @@ const ORACLE = oracleFromEnv();
 
 // Oracle column types for the fixture's knex types; times as DATE (whole seconds, no zone).
 const ORACLE_TYPES: Record<string, string> = {
-  integer: 'NUMBER(10)', bigInteger: 'NUMBER(20)', string: 'VARCHAR2(255 CHAR)', text: 'CLOB', decimal: 'NUMBER(14,2)', float: 'BINARY_DOUBLE', boolean: 'NUMBER(1)', datetime: 'DATE',
+  integer: 'NUMBER(10)',
+  bigInteger: 'NUMBER(20)',
+  string: 'VARCHAR2(255 CHAR)',
+  text: 'CLOB',
+  decimal: 'NUMBER(14,2)',
+  float: 'BINARY_DOUBLE',
+  boolean: 'NUMBER(1)',
+  datetime: 'DATE',
 };
 
 /** Drops and creates each table in the connected schema (unquoted, so upper-case names) and fills it. */
 async function loadOracleFixture(conn: any, tables: FixtureTable[]): Promise<void> {
   for (const table of tables) {
-    await conn.execute(`BEGIN EXECUTE IMMEDIATE 'DROP TABLE ${table.name} PURGE'; EXCEPTION WHEN OTHERS THEN IF SQLCODE != -942 THEN RAISE; END IF; END;`);
+    await conn.execute(
+      `BEGIN EXECUTE IMMEDIATE 'DROP TABLE ${table.name} PURGE'; EXCEPTION WHEN OTHERS THEN IF SQLCODE != -942 THEN RAISE; END IF; END;`,
+    );
     const columns = Object.entries(table.columns);
     await conn.execute(`CREATE TABLE ${table.name} (${columns.map(([c, t]) => `${c} ${ORACLE_TYPES[t]}`).join(', ')})`);
     if (table.rows.length === 0) continue;
-    const values = columns.map(([c, t], i) => (t === 'datetime' ? `TO_DATE(:${i + 1}, 'YYYY-MM-DD HH24:MI:SS')` : `:${i + 1}`));
+    const values = columns.map(([c, t], i) =>
+      t === 'datetime' ? `TO_DATE(:${i + 1}, 'YYYY-MM-DD HH24:MI:SS')` : `:${i + 1}`,
+    );
     const rows = table.rows.map((row) => columns.map(([c]) => (row[c] === undefined ? null : row[c])));
-    await conn.executeMany(`INSERT INTO ${table.name} (${columns.map(([c]) => c).join(', ')}) VALUES (${values.join(', ')})`, rows);
+    await conn.executeMany(
+      `INSERT INTO ${table.name} (${columns.map(([c]) => c).join(', ')}) VALUES (${values.join(', ')})`,
+      rows,
+    );
   }
   await conn.commit();
 }
 
-const csvRows = (text: string) => text.replace(/^\uFEFF/, '').split('\r\n').slice(1).filter(Boolean).sort();
+const csvRows = (text: string) =>
+  text
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .slice(1)
+    .filter(Boolean)
+    .sort();
 
 if (ORACLE) {
   describe(`the pipeline on Oracle (${ORACLE.connectString})`, () => {
@@ -105,7 +141,8 @@ if (ORACLE) {
     }, 120_000);
     afterAll(async () => conn?.close());
 
-    const run = (args: string[]) => runCli(args, { cwd: dir, env: { ORACLE_TEST_PASSWORD: ORACLE.password }, timeoutMs: 180_000 });
+    const run = (args: string[]) =>
+      runCli(args, { cwd: dir, env: { ORACLE_TEST_PASSWORD: ORACLE.password }, timeoutMs: 180_000 });
 
     it('the offline jobs give the hand-computed leads', async () => {
       await loadOracleFixture(conn, [...warehouseTables(), ...crmTables()]);
@@ -140,10 +177,15 @@ if (ORACLE) {
     }, 300_000);
 
     it('a missing table: one line (ORA-00942), exit 1', async () => {
-      writeFileSync(join(dir, 'missing.yaml'), 'name: oracle-missing\nsource: wh\naudience: { table: no_such_table }\nlead: { fields: [user_id] }\n');
+      writeFileSync(
+        join(dir, 'missing.yaml'),
+        'name: oracle-missing\nsource: wh\naudience: { table: no_such_table }\nlead: { fields: [user_id] }\n',
+      );
       const r = await run(['run', 'missing.yaml', '--csv', '-']);
       expect(r.code).toBe(1);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([expect.stringMatching(/^error: wh: ORA-00942: /)]);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+        expect.stringMatching(/^error: wh: ORA-00942: /),
+      ]);
     });
   });
 }

@@ -11,10 +11,14 @@ import { createTestDatabase, loadFixture, type TestDatabase } from '../support/d
 import { startCli, type LogEvent } from '../support/long-running-cli.ts';
 
 const EVERY_SECOND = '"* * * * * *"';
-const PEOPLE = { name: 'people', columns: { user_id: 'bigInteger', name: 'string', phone: 'string' }, rows: [
-  { user_id: 1, name: 'Ann', phone: '13800000001' },
-  { user_id: 2, name: 'Bo', phone: '13800000002' },
-] };
+const PEOPLE = {
+  name: 'people',
+  columns: { user_id: 'bigInteger', name: 'string', phone: 'string' },
+  rows: [
+    { user_id: 1, name: 'Ann', phone: '13800000001' },
+    { user_id: 2, name: 'Bo', phone: '13800000002' },
+  ],
+};
 
 function jobYaml(name: string, source: string, table: string, out: string, schedule = EVERY_SECOND): string {
   return [
@@ -52,12 +56,16 @@ describe('schedule with slow PostgreSQL jobs', () => {
   beforeAll(async () => {
     pg = await createTestDatabase('postgres', 'schedule');
     await loadFixture(pg, [PEOPLE]);
-    await pg.knex.raw(`CREATE FUNCTION slow_true(seconds float8) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(seconds); RETURN true; END $$`);
+    await pg.knex.raw(
+      `CREATE FUNCTION slow_true(seconds float8) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(seconds); RETURN true; END $$`,
+    );
     // One sleep per query (an uncorrelated subquery is evaluated once): each run takes 1.5 s.
     await pg.knex.raw('CREATE VIEW slow_people AS SELECT p.* FROM people p WHERE (SELECT slow_true(1.5))');
     // One sleep per row over 5,000 rows: rows arrive in batches of 1,000 about two seconds apart,
     // so a run takes more than 10 s and notices an abort at the next batch.
-    await pg.knex.raw(`CREATE VIEW crawling_people AS SELECT g::bigint AS user_id, 'p' || g AS name, '1380000' || g AS phone FROM generate_series(1, 5000) g WHERE slow_true(0.002)`);
+    await pg.knex.raw(
+      `CREATE VIEW crawling_people AS SELECT g::bigint AS user_id, 'p' || g AS name, '1380000' || g AS phone FROM generate_series(1, 5000) g WHERE slow_true(0.002)`,
+    );
     writeFileSync(join(dir, 'connections.yaml'), `pg: ${pg.yaml}\n`);
     mkdirSync(join(dir, 'jobs'));
     writeFileSync(join(dir, 'jobs', 'slow-a.yaml'), jobYaml('slow-a', 'pg', 'slow_people', 'out'));
@@ -91,7 +99,12 @@ describe('schedule with slow PostgreSQL jobs', () => {
     const stopping = events.findIndex((e) => e.event === 'stopping');
     expect(stopping).toBeGreaterThan(events.indexOf(started));
     expect(events.slice(stopping).some((e) => e.event === 'started')).toBe(false);
-    expect(events.slice(stopping).find((e) => e.event === 'finished')).toMatchObject({ job: started.job, at: started.at, status: 'ok', leads: 2 });
+    expect(events.slice(stopping).find((e) => e.event === 'finished')).toMatchObject({
+      job: started.job,
+      at: started.at,
+      status: 'ok',
+      leads: 2,
+    });
     expect(events.at(-1)).toMatchObject({ event: 'stopped', finished: [started.job], interrupted: [] });
     const summaries = cli.stdoutLines.map((l) => JSON.parse(l));
     expect(summaries.length).toBe(count(events, (e) => e.event === 'finished'));
@@ -102,7 +115,9 @@ describe('schedule with slow PostgreSQL jobs', () => {
   });
 
   it('with --concurrency 2 runs different jobs side by side, still never one job twice', async () => {
-    const cli = startCli(['schedule', 'jobs', '--log-format', 'json', '--concurrency', '2', '--grace', '20s'], { cwd: dir });
+    const cli = startCli(['schedule', 'jobs', '--log-format', 'json', '--concurrency', '2', '--grace', '20s'], {
+      cwd: dir,
+    });
     for (let finished = 0; finished < 4; ) {
       await cli.waitFor((e) => e.event === 'finished', 20_000, cli.events.length);
       finished++;
@@ -128,11 +143,15 @@ describe('schedule with slow PostgreSQL jobs', () => {
     expect(interrupted).toMatchObject({ job: 'crawl', at: started.at, level: 'error' });
     expect(interrupted!.msg).toMatch(/grace period \(1s\) ended/);
     expect(cli.events.at(-1)).toMatchObject({ event: 'stopped', finished: [], interrupted: ['crawl'] });
-    expect(cli.stdoutLines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ job: 'crawl', status: 'interrupted' })]);
+    expect(cli.stdoutLines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ job: 'crawl', status: 'interrupted' }),
+    ]);
     // The CSV of a cut-short run is not left behind, not even half written.
     expect(existsSync(join(dir, 'crawl-out', 'crawl'))).toBe(true);
     expect(readdirSync(join(dir, 'crawl-out', 'crawl'))).toEqual([]);
-    expect(ledgerRuns(dir, 'crawl')).toEqual([expect.objectContaining({ status: 'interrupted', error: expect.stringMatching(/grace period \(1s\) ended/) })]);
+    expect(ledgerRuns(dir, 'crawl')).toEqual([
+      expect.objectContaining({ status: 'interrupted', error: expect.stringMatching(/grace period \(1s\) ended/) }),
+    ]);
   });
 });
 
@@ -170,7 +189,10 @@ describe('schedule reload and bad input', () => {
     writeFileSync(jobFile, jobYaml('reloaded', 'wh', 'people', 'v2'));
     from = cli.events.length;
     cli.child.kill('SIGHUP');
-    expect(await cli.waitFor((e) => e.event === 'scheduled', 10_000, from)).toMatchObject({ changed: ['reloaded'], removed: [] });
+    expect(await cli.waitFor((e) => e.event === 'scheduled', 10_000, from)).toMatchObject({
+      changed: ['reloaded'],
+      removed: [],
+    });
     await cli.waitFor((e) => e.event === 'finished' && e.job === 'reloaded', 10_000, cli.events.length);
     expect(lastSummary(cli.stdoutLines, 'reloaded').outputs[0].target).toContain(join(dir, 'v2', 'reloaded'));
 
@@ -189,7 +211,11 @@ describe('schedule reload and bad input', () => {
     writeFileSync(join(bad, 'jobs', 'bad.yaml'), jobYaml('bad', 'wh', 'people', 'out', '"61 * * * *"'));
     const r = await runCli(['schedule'], { cwd: bad, timeoutMs: 20_000 });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${join(bad, 'jobs', 'bad.yaml')}:4:\\d+: schedule: "61 \\* \\* \\* \\*" is not a valid cron expression`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `${join(bad, 'jobs', 'bad.yaml')}:4:\\d+: schedule: "61 \\* \\* \\* \\*" is not a valid cron expression`,
+      ),
+    );
     expect(r.stderr).not.toMatch(/next run/);
     expect(r.stdout).toBe('');
     expect(existsSync(join(bad, 'out'))).toBe(false);
@@ -214,12 +240,18 @@ describe('schedule reload and bad input', () => {
 function ledgerRuns(dir: string, job: string): { status: string; error: string | null }[] {
   const db = new Database(join(dir, '.crm-leads', 'state.db'), { readonly: true });
   try {
-    return db.prepare('SELECT status, error FROM crm_leads_runs WHERE job = ? ORDER BY started_ms').all(job) as { status: string; error: string | null }[];
+    return db.prepare('SELECT status, error FROM crm_leads_runs WHERE job = ? ORDER BY started_ms').all(job) as {
+      status: string;
+      error: string | null;
+    }[];
   } finally {
     db.close();
   }
 }
 
 function lastSummary(lines: string[], job: string): { outputs: { target: string }[] } {
-  return lines.map((l) => JSON.parse(l)).filter((s) => s.job === job).at(-1);
+  return lines
+    .map((l) => JSON.parse(l))
+    .filter((s) => s.job === job)
+    .at(-1);
 }

@@ -15,7 +15,10 @@ const numericRows = Array.from({ length: PEOPLE }, (_, i) => ({
   user_id: i === 0 ? '9007199254740993' : String(1000 + i * 7919),
   age: 18 + (i % 50),
 }));
-const textRows = Array.from({ length: PEOPLE }, (_, i) => ({ member_id: `m-${i.toString(36)}-${(i * 31) % 97}`, age: 18 + (i % 50) }));
+const textRows = Array.from({ length: PEOPLE }, (_, i) => ({
+  member_id: `m-${i.toString(36)}-${(i * 31) % 97}`,
+  age: 18 + (i % 50),
+}));
 
 const job = (name: string, table: string, key: string) =>
   `name: ${name}\nsource: wh\naudience: { table: ${table}, key: ${key}, where: { age: { gte: 30 } } }\nlead: { fields: [${key}, age] }\n` +
@@ -39,7 +42,19 @@ describe.each(DIALECTS)('--shard on %s', (dialect) => {
   /** Runs both jobs (optionally one shard) and returns each job's lead keys. */
   async function leadKeys(shard?: string): Promise<Record<string, string[]>> {
     const state = join(dir, `state-${shard?.replace('/', '-') ?? 'all'}.db`);
-    const r = await runCli(['run', 'numeric.yaml', 'text.yaml', '--at', '2026-11-23T00:00:00', '--state', state, ...(shard ? ['--shard', shard] : [])], { cwd: dir });
+    const r = await runCli(
+      [
+        'run',
+        'numeric.yaml',
+        'text.yaml',
+        '--at',
+        '2026-11-23T00:00:00',
+        '--state',
+        state,
+        ...(shard ? ['--shard', shard] : []),
+      ],
+      { cwd: dir },
+    );
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     const keys: Record<string, string[]> = {};
@@ -53,7 +68,10 @@ describe.each(DIALECTS)('--shard on %s', (dialect) => {
 
   it(`shards 0..${SHARDS - 1} are disjoint and together are exactly the unsharded leads`, async () => {
     const whole = await leadKeys();
-    const expected = { numeric: numericRows.filter((r) => r.age >= 30).map((r) => r.user_id), text: textRows.filter((r) => r.age >= 30).map((r) => r.member_id) };
+    const expected = {
+      numeric: numericRows.filter((r) => r.age >= 30).map((r) => r.user_id),
+      text: textRows.filter((r) => r.age >= 30).map((r) => r.member_id),
+    };
     expect(sorted(whole.numeric)).toEqual(sorted(expected.numeric));
     expect(sorted(whole.text)).toEqual(sorted(expected.text));
     const shards: Record<string, string[]>[] = [];

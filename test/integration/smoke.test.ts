@@ -12,15 +12,26 @@ describe.each(DIALECTS)('run on %s', (dialect) => {
   beforeAll(async () => {
     db = await createTestDatabase(dialect, 'smoke');
     await loadFixture(db, [
-      { name: 'dim_user', columns: { user_id: 'bigInteger', name: 'string', phone: 'string', income: 'integer' }, rows: [
-        { user_id: 1, name: '张伟', phone: '13800000001', income: 100 },
-        { user_id: 2, name: 'O\'Brien, "Bob"', phone: '=1+1', income: 300 },
-        { user_id: 9007199254740993n.toString(), name: '李娜', phone: null, income: 200 },
-      ] },
-      { name: 'orders', columns: { user_id: 'bigInteger', paid_at: 'datetime' }, rows: [{ user_id: 1, paid_at: '2026-11-01 00:00:00' }] },
+      {
+        name: 'dim_user',
+        columns: { user_id: 'bigInteger', name: 'string', phone: 'string', income: 'integer' },
+        rows: [
+          { user_id: 1, name: '张伟', phone: '13800000001', income: 100 },
+          { user_id: 2, name: 'O\'Brien, "Bob"', phone: '=1+1', income: 300 },
+          { user_id: 9007199254740993n.toString(), name: '李娜', phone: null, income: 200 },
+        ],
+      },
+      {
+        name: 'orders',
+        columns: { user_id: 'bigInteger', paid_at: 'datetime' },
+        rows: [{ user_id: 1, paid_at: '2026-11-01 00:00:00' }],
+      },
     ]);
     writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
-    writeFileSync(join(dir, 'job.yaml'), `name: smoke\nsource: wh\naudience: { table: dim_user }\nexclude: { converted: { table: orders, time: paid_at, within: 30d } }\nlead: { fields: [user_id, name, phone], order_by: { income: desc } }\ndestinations: [ { type: csv, path: out.csv, bom: false } ]\n`);
+    writeFileSync(
+      join(dir, 'job.yaml'),
+      `name: smoke\nsource: wh\naudience: { table: dim_user }\nexclude: { converted: { table: orders, time: paid_at, within: 30d } }\nlead: { fields: [user_id, name, phone], order_by: { income: desc } }\ndestinations: [ { type: csv, path: out.csv, bom: false } ]\n`,
+    );
   });
   afterAll(async () => db?.drop());
 
@@ -29,6 +40,8 @@ describe.each(DIALECTS)('run on %s', (dialect) => {
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.summary).toMatchObject({ job: 'smoke', status: 'ok', leads: 2 });
-    expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe(`user_id,name,phone\r\n2,"O'Brien, ""Bob""",'=1+1\r\n9007199254740993,李娜,\r\n`);
+    expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe(
+      `user_id,name,phone\r\n2,"O'Brien, ""Bob""",'=1+1\r\n9007199254740993,李娜,\r\n`,
+    );
   });
 });

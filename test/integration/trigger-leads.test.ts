@@ -61,7 +61,9 @@ describe.each(DIALECTS)('trigger leads on %s', (dialect) => {
 
 describe('jobs/ on the demo warehouse', () => {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  const jobs = readdirSync(join(root, 'jobs')).filter((f) => f.endsWith('.yaml')).map((f) => join(root, 'jobs', f));
+  const jobs = readdirSync(join(root, 'jobs'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(root, 'jobs', f));
   const connections = join(root, 'examples', 'connections.yaml');
   const cwd = mkdtempSync(join(tmpdir(), 'crm-leads-jobs-'));
 
@@ -69,23 +71,39 @@ describe('jobs/ on the demo warehouse', () => {
   // jobs' 24h and 3d windows hold data however long ago `npm ci` built it.
   function demoBuiltAt(): string {
     const db = new Database(join(root, 'examples', 'demo.db'), { readonly: true });
-    const { latest } = db.prepare("select max(event_time) as latest from events where event_name = 'view_item'").get() as { latest: string };
+    const { latest } = db
+      .prepare("select max(event_time) as latest from events where event_name = 'view_item'")
+      .get() as { latest: string };
     db.close();
-    return DateTime.fromFormat(latest, 'yyyy-MM-dd HH:mm:ss').plus({ hours: 1 }).startOf('hour').toFormat("yyyy-MM-dd'T'HH:mm:ss");
+    return DateTime.fromFormat(latest, 'yyyy-MM-dd HH:mm:ss')
+      .plus({ hours: 1 })
+      .startOf('hour')
+      .toFormat("yyyy-MM-dd'T'HH:mm:ss");
   }
 
   it('has the seed scenarios, and every one validates', async () => {
-    expect(jobs.map((j) => j.split('/').pop())).toEqual(expect.arrayContaining(['cart-abandoners.yaml', 'fridge-deep-browse-not-paid.yaml', 'hotel-high-value-bookers.yaml']));
+    expect(jobs.map((j) => j.split('/').pop())).toEqual(
+      expect.arrayContaining([
+        'cart-abandoners.yaml',
+        'fridge-deep-browse-not-paid.yaml',
+        'hotel-high-value-bookers.yaml',
+      ]),
+    );
     const r = await runCli(['validate', ...jobs, '--connections', connections], { cwd });
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
   });
 
   it('runs every job on the demo with exit 0 and some leads', async () => {
-    const r = await runCli(['run', ...jobs, '--connections', connections, '--at', demoBuiltAt(), '--csv', '-'], { cwd });
+    const r = await runCli(['run', ...jobs, '--connections', connections, '--at', demoBuiltAt(), '--csv', '-'], {
+      cwd,
+    });
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    const summaries = r.stdout.split(/\r?\n/).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { job: string; status: string; leads: number });
+    const summaries = r.stdout
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { job: string; status: string; leads: number });
     expect(summaries).toHaveLength(jobs.length);
     for (const s of summaries) {
       expect(s.status, s.job).toBe('ok');

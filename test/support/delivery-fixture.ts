@@ -22,8 +22,15 @@ export interface DeliveryWorkspace {
 
 export async function deliveryWorkspace(name: string, people: number): Promise<DeliveryWorkspace> {
   const warehouse = await createTestDatabase('sqlite', name);
-  const rows = Array.from({ length: people }, (_, i) => ({ user_id: i + 1, name: `person ${i + 1}`, phone: `1380000${String(i + 1).padStart(4, '0')}`, score: i + 1 }));
-  await loadFixture(warehouse, [{ name: 'people', columns: { user_id: 'bigInteger', name: 'string', phone: 'string', score: 'integer' }, rows }]);
+  const rows = Array.from({ length: people }, (_, i) => ({
+    user_id: i + 1,
+    name: `person ${i + 1}`,
+    phone: `1380000${String(i + 1).padStart(4, '0')}`,
+    score: i + 1,
+  }));
+  await loadFixture(warehouse, [
+    { name: 'people', columns: { user_id: 'bigInteger', name: 'string', phone: 'string', score: 'integer' }, rows },
+  ]);
   const dir = mkdtempSync(join(tmpdir(), `crm-leads-${name}-`));
   const connections = [`wh: ${warehouse.yaml}`];
   const writeConnections = () => writeFileSync(join(dir, 'connections.yaml'), connections.join('\n') + '\n');
@@ -59,38 +66,48 @@ export interface WebhookJobOptions {
 
 /** A job delivering people by score to the webhook at $CRM_WEBHOOK_URL (signed with $CRM_WEBHOOK_SECRET). */
 export function webhookJob(o: WebhookJobOptions): string {
-  return [
-    `name: ${o.name}`,
-    'source: wh',
-    'audience: { table: people, key: user_id }',
-    o.delivered ? `exclude: { delivered: ${o.delivered} }` : '',
-    'lead:',
-    '  fields: [user_id, name, phone]',
-    '  order_by: { score: asc }',
-    o.limit ? `  limit: ${o.limit}` : '',
-    '  channel: outbound_call',
-    'destinations:',
-    '  - type: webhook',
-    '    url: ${CRM_WEBHOOK_URL}',
-    '    secret: ${CRM_WEBHOOK_SECRET}',
-    `    batch_size: ${o.batchSize ?? 10}`,
-    `    concurrency: ${o.concurrency ?? 2}`,
-    `    max_retries: ${o.maxRetries ?? 1}`,
-    o.timeout ? `    timeout: ${o.timeout}` : '',
-    ...(o.extraDestinations ?? []),
-  ].filter(Boolean).join('\n') + '\n';
+  return (
+    [
+      `name: ${o.name}`,
+      'source: wh',
+      'audience: { table: people, key: user_id }',
+      o.delivered ? `exclude: { delivered: ${o.delivered} }` : '',
+      'lead:',
+      '  fields: [user_id, name, phone]',
+      '  order_by: { score: asc }',
+      o.limit ? `  limit: ${o.limit}` : '',
+      '  channel: outbound_call',
+      'destinations:',
+      '  - type: webhook',
+      '    url: ${CRM_WEBHOOK_URL}',
+      '    secret: ${CRM_WEBHOOK_SECRET}',
+      `    batch_size: ${o.batchSize ?? 10}`,
+      `    concurrency: ${o.concurrency ?? 2}`,
+      `    max_retries: ${o.maxRetries ?? 1}`,
+      o.timeout ? `    timeout: ${o.timeout}` : '',
+      ...(o.extraDestinations ?? []),
+    ]
+      .filter(Boolean)
+      .join('\n') + '\n'
+  );
 }
 
 export const WEBHOOK_SECRET = 'whsec_delivery_tests_4f1c';
 
-export const webhookEnv = (url: string): NodeJS.ProcessEnv => ({ CRM_WEBHOOK_URL: url, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET });
+export const webhookEnv = (url: string): NodeJS.ProcessEnv => ({
+  CRM_WEBHOOK_URL: url,
+  CRM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+});
 
 /** Person keys of the leads the receiver acknowledged (2xx), in arrival order. */
 export function acknowledgedKeys(requests: ReceivedRequest[]): string[] {
-  return requests.filter((r) => r.status !== undefined && r.status < 300).flatMap((r) => (JSON.parse(r.body) as { leads: { key: string }[] }).leads.map((l) => l.key));
+  return requests
+    .filter((r) => r.status !== undefined && r.status < 300)
+    .flatMap((r) => (JSON.parse(r.body) as { leads: { key: string }[] }).leads.map((l) => l.key));
 }
 
-export const range = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+export const range = (from: number, to: number): string[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 
 export interface SpawnedCli {
   child: ChildProcess;
@@ -102,7 +119,11 @@ export interface SpawnedCli {
 
 /** The real CLI in a child process that the test can watch and kill (kill -9 tests). */
 export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): SpawnedCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));

@@ -59,7 +59,19 @@ export function hiveUnescape(b: string): string {
     }
     if (current === '\\' && i + 2 < b.length) {
       const n = b[i + 1];
-      const escapes: Record<string, string> = { '0': '\0', "'": "'", '"': '"', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\u001A', '\\': '\\', '%': '\\%', _: '\\_' };
+      const escapes: Record<string, string> = {
+        '0': '\0',
+        "'": "'",
+        '"': '"',
+        b: '\b',
+        n: '\n',
+        r: '\r',
+        t: '\t',
+        Z: '\u001A',
+        '\\': '\\',
+        '%': '\\%',
+        _: '\\_',
+      };
       sb += escapes[n] ?? n;
       i++;
     } else {

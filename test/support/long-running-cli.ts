@@ -25,7 +25,11 @@ export interface LongRunningCli {
 }
 
 export function startCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): LongRunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const events: LogEvent[] = [];
   const stdoutLines: string[] = [];
   let stderrText = '';
@@ -51,10 +55,12 @@ export function startCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
     stdoutLines.push(...lines.filter(Boolean));
   });
   let closed = false;
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    closed = true;
-    resolve(code);
-  }));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      closed = true;
+      resolve(code);
+    }),
+  );
   return {
     child,
     events,

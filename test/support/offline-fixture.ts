@@ -19,8 +19,17 @@ interface Person {
   email: string | null;
 }
 
-const person = (user_id: number, name: string, phone: string | null, city: string, gender: 'M' | 'F', age: number, income: number | null, value_tier: string | null, email: string | null): Person =>
-  ({ user_id, name, phone, city, gender, age, income, value_tier, email });
+const person = (
+  user_id: number,
+  name: string,
+  phone: string | null,
+  city: string,
+  gender: 'M' | 'F',
+  age: number,
+  income: number | null,
+  value_tier: string | null,
+  email: string | null,
+): Person => ({ user_id, name, phone, city, gender, age, income, value_tier, email });
 
 // A "good" person is 30, male, in 北京/上海/深圳, high or top tier, tagged 购买力强 + 偏好家电.
 const PEOPLE: Person[] = [
@@ -70,7 +79,17 @@ export function warehouseTables(): FixtureTable[] {
   return [
     {
       name: 'dim_user',
-      columns: { user_id: 'bigInteger', name: 'string', phone: 'string', city: 'string', gender: 'string', age: 'integer', income: 'integer', value_tier: 'string', email: 'string' },
+      columns: {
+        user_id: 'bigInteger',
+        name: 'string',
+        phone: 'string',
+        city: 'string',
+        gender: 'string',
+        age: 'integer',
+        income: 'integer',
+        value_tier: 'string',
+        email: 'string',
+      },
       rows: PEOPLE.map((p) => ({ ...p })),
     },
     {
@@ -95,11 +114,16 @@ export function warehouseTables(): FixtureTable[] {
       name: 'user_segment',
       columns: { user_id: 'bigInteger', dimension: 'string', segment: 'string' },
       rows: [
-        { user_id: 101, dimension: 'value_tier', segment: 'high' }, { user_id: 101, dimension: 'life_stage', segment: 'parent' },
-        { user_id: 102, dimension: 'value_tier', segment: 'top' }, { user_id: 102, dimension: 'life_stage', segment: 'single' },
-        { user_id: 113, dimension: 'value_tier', segment: 'top' }, { user_id: 113, dimension: 'life_stage', segment: 'parent' },
-        { user_id: 114, dimension: 'value_tier', segment: 'top' }, { user_id: 114, dimension: 'life_stage', segment: 'parent' },
-        { user_id: 119, dimension: 'value_tier', segment: 'mid' }, { user_id: 119, dimension: 'life_stage', segment: 'parent' },
+        { user_id: 101, dimension: 'value_tier', segment: 'high' },
+        { user_id: 101, dimension: 'life_stage', segment: 'parent' },
+        { user_id: 102, dimension: 'value_tier', segment: 'top' },
+        { user_id: 102, dimension: 'life_stage', segment: 'single' },
+        { user_id: 113, dimension: 'value_tier', segment: 'top' },
+        { user_id: 113, dimension: 'life_stage', segment: 'parent' },
+        { user_id: 114, dimension: 'value_tier', segment: 'top' },
+        { user_id: 114, dimension: 'life_stage', segment: 'parent' },
+        { user_id: 119, dimension: 'value_tier', segment: 'mid' },
+        { user_id: 119, dimension: 'life_stage', segment: 'parent' },
         { user_id: 120, dimension: 'value_tier', segment: 'high' },
       ],
     },
@@ -108,8 +132,13 @@ export function warehouseTables(): FixtureTable[] {
       name: 'user_label',
       columns: { uid: 'bigInteger', label: 'string' },
       rows: [
-        { uid: 101, label: 'vip' }, { uid: 102, label: 'vip' }, { uid: 113, label: 'vip' }, { uid: 113, label: 'blocked' },
-        { uid: 114, label: 'vip' }, { uid: 119, label: 'vip' }, { uid: 120, label: 'vip' },
+        { uid: 101, label: 'vip' },
+        { uid: 102, label: 'vip' },
+        { uid: 113, label: 'vip' },
+        { uid: 113, label: 'blocked' },
+        { uid: 114, label: 'vip' },
+        { uid: 119, label: 'vip' },
+        { uid: 120, label: 'vip' },
       ],
     },
   ];
@@ -179,16 +208,18 @@ lead:
   require: [phone]
   order_by: { income: desc }
 `,
-    csv: BOM + csv(
-      'user_id,name,phone,city',
-      '102,王强,13800000102,上海',
-      '101,张伟,13800000101,北京',
-      '115,胡斌,13800000115,北京',
-      `120,"Li ""Lee"", Jr.",'+86 138 0000 0120,深圳`,
-      '119,林峰,13800000119,北京',
-      '114,朱磊,13800000114,深圳',
-      '113,马超,13800000113,深圳',
-    ),
+    csv:
+      BOM +
+      csv(
+        'user_id,name,phone,city',
+        '102,王强,13800000102,上海',
+        '101,张伟,13800000101,北京',
+        '115,胡斌,13800000115,北京',
+        `120,"Li ""Lee"", Jr.",'+86 138 0000 0120,深圳`,
+        '119,林峰,13800000119,北京',
+        '114,朱磊,13800000114,深圳',
+        '113,马超,13800000113,深圳',
+      ),
     ordered: true,
     counts: { rows: 10, unreachable: 3, converted_elsewhere: 0, limit_reached: false },
     leads: 7,
@@ -205,7 +236,13 @@ lead:
   order_by: { income: desc }
   limit: 4
 `,
-    csv: csv('user_id,phone,income', '102,13800000102,12000', '101,13800000101,9000', '115,13800000115,9000', `120,'+86 138 0000 0120,8000`),
+    csv: csv(
+      'user_id,phone,income',
+      '102,13800000102,12000',
+      '101,13800000101,9000',
+      '115,13800000115,9000',
+      `120,'+86 138 0000 0120,8000`,
+    ),
     ordered: true,
     counts: { unreachable: 3, converted_elsewhere: 0, limit_reached: true },
     leads: 4,
@@ -260,7 +297,19 @@ audience:
 lead:
   fields: [user_id, name]
 `,
-    csv: csv('user_id,name', '101,张伟', '102,王强', '107,杨帆', '109,周杰', '110,吴昊', '111,徐涛', '112,孙鹏', '114,朱磊', '115,胡斌', '119,林峰'),
+    csv: csv(
+      'user_id,name',
+      '101,张伟',
+      '102,王强',
+      '107,杨帆',
+      '109,周杰',
+      '110,吴昊',
+      '111,徐涛',
+      '112,孙鹏',
+      '114,朱磊',
+      '115,胡斌',
+      '119,林峰',
+    ),
     ordered: false,
     counts: { rows: 10, unreachable: 0, converted_elsewhere: 0 },
     leads: 10,

@@ -21,10 +21,24 @@ type EventRow = {
   amount: number | null;
 };
 
-const view = (user_id: number, event_time: string, item_id: number, duration_s = 120, channel = 'app'): EventRow =>
-  ({ user_id, event_name: 'view_item', event_time, item_id, duration_s, channel, amount: null });
-const other = (user_id: number, event_name: string, event_time: string, amount: number | null = null): EventRow =>
-  ({ user_id, event_name, event_time, item_id: 1, duration_s: null, channel: 'app', amount });
+const view = (user_id: number, event_time: string, item_id: number, duration_s = 120, channel = 'app'): EventRow => ({
+  user_id,
+  event_name: 'view_item',
+  event_time,
+  item_id,
+  duration_s,
+  channel,
+  amount: null,
+});
+const other = (user_id: number, event_name: string, event_time: string, amount: number | null = null): EventRow => ({
+  user_id,
+  event_name,
+  event_time,
+  item_id: 1,
+  duration_s: null,
+  channel: 'app',
+  amount,
+});
 const pay = (user_id: number, event_time: string, amount = 8999) => other(user_id, 'pay_order', event_time, amount);
 const cart = (user_id: number, event_time: string) => other(user_id, 'add_cart', event_time);
 const checkout = (user_id: number, event_time: string, amount = 100) => other(user_id, 'checkout', event_time, amount);
@@ -74,65 +88,106 @@ const windowEvents: EventRow[] = [
 // 102, 103, 105, 106, 107, 999 still fail as above.
 const notPaidEvents: EventRow[] = [
   // 201: pay exactly 30m after A: (tA, tA + W] is closed on the right, so it blocks. Not a lead.
-  view(201, `${DAY2} 07:00:00`, 1), pay(201, `${DAY2} 07:30:00`),
+  view(201, `${DAY2} 07:00:00`, 1),
+  pay(201, `${DAY2} 07:30:00`),
   // 202: pay 30m + 1s after A: too late to block. LEAD at DAY2 07:00:00.
-  view(202, `${DAY2} 07:00:00`, 1), pay(202, `${DAY2} 07:30:01`),
+  view(202, `${DAY2} 07:00:00`, 1),
+  pay(202, `${DAY2} 07:30:01`),
   // 203: pay at the same instant as A: (tA, ...] is open on the left, it does not count. LEAD at DAY2 07:00:00.
-  view(203, `${DAY2} 07:00:00`, 1), pay(203, `${DAY2} 07:00:00`),
+  view(203, `${DAY2} 07:00:00`, 1),
+  pay(203, `${DAY2} 07:00:00`),
   // 204: A at 08:40: 08:40 + 30m = 09:10 > at, the wait is not over (they may still pay). Not a lead.
   view(204, `${DAY2} 08:40:00`, 1),
   // 205: A at 08:30:00: 08:30 + 30m = at, the wait is just over. LEAD at DAY2 08:30:00.
   view(205, `${DAY2} 08:30:00`, 1),
   // 206: A at 08:30:00 and a pay exactly at `at` = tA + W: it is not after `at` and lies in
   // (tA, tA + W], so it blocks (A's verdict is final once tA + W <= at). Not a lead.
-  view(206, `${DAY2} 08:30:00`, 1), pay(206, `${DAY2} 09:00:00`),
+  view(206, `${DAY2} 08:30:00`, 1),
+  pay(206, `${DAY2} 09:00:00`),
   // 207: a blocked A (06:00, paid 06:10) and a later unblocked A (07:00; the 06:10 pay is
   // before it). LEAD at DAY2 07:00:00, item 4.
-  view(207, `${DAY2} 06:00:00`, 1), pay(207, `${DAY2} 06:10:00`), view(207, `${DAY2} 07:00:00`, 4),
+  view(207, `${DAY2} 06:00:00`, 1),
+  pay(207, `${DAY2} 06:10:00`),
+  view(207, `${DAY2} 07:00:00`, 4),
   // 208: an unblocked A (05:00, item 4) and a later blocked A (07:00, paid 07:10): the latest
   // QUALIFYING A is the 05:00 one. LEAD at DAY2 05:00:00, item 4.
-  view(208, `${DAY2} 05:00:00`, 4), view(208, `${DAY2} 07:00:00`, 1), pay(208, `${DAY2} 07:10:00`),
+  view(208, `${DAY2} 05:00:00`, 4),
+  view(208, `${DAY2} 07:00:00`, 1),
+  pay(208, `${DAY2} 07:10:00`),
   // 209: the only B has amount 0 (B's where amount > 0 fails): it does not block. LEAD at DAY2 07:00:00.
-  view(209, `${DAY2} 07:00:00`, 1), pay(209, `${DAY2} 07:10:00`, 0),
+  view(209, `${DAY2} 07:00:00`, 1),
+  pay(209, `${DAY2} 07:10:00`, 0),
   // 210: a pay by another person (211) 5 minutes after 210's A does not block 210. LEAD at DAY2 07:00:00.
-  view(210, `${DAY2} 07:00:00`, 1), pay(211, `${DAY2} 07:05:00`),
+  view(210, `${DAY2} 07:00:00`, 1),
+  pay(211, `${DAY2} 07:05:00`),
 ];
 
 // --- Job "washer-chain": view_item (any item, no where) in the last 24h, followed_by
 // add_cart within 1h, then checkout within 1h where amount > 0. Fields as above.
 const chainEvents: EventRow[] = [
   // 301: view 06:00, cart 06:30, checkout 07:00. LEAD at DAY2 06:00:00, item 5.
-  view(301, `${DAY2} 06:00:00`, 5), cart(301, `${DAY2} 06:30:00`), checkout(301, `${DAY2} 07:00:00`),
+  view(301, `${DAY2} 06:00:00`, 5),
+  cart(301, `${DAY2} 06:30:00`),
+  checkout(301, `${DAY2} 07:00:00`),
   // 302: steps out of order: checkout 06:10 before cart 06:20, and no checkout after the cart. Not a lead.
-  view(302, `${DAY2} 06:00:00`, 5), checkout(302, `${DAY2} 06:10:00`), cart(302, `${DAY2} 06:20:00`),
+  view(302, `${DAY2} 06:00:00`, 5),
+  checkout(302, `${DAY2} 06:10:00`),
+  cart(302, `${DAY2} 06:20:00`),
   // 303: not greedy: cart 06:10 has no checkout within 1h (07:30 > 07:10), but the later cart
   // 06:50 does (07:30 <= 07:50). LEAD at DAY2 06:00:00.
-  view(303, `${DAY2} 06:00:00`, 5), cart(303, `${DAY2} 06:10:00`), cart(303, `${DAY2} 06:50:00`), checkout(303, `${DAY2} 07:30:00`),
+  view(303, `${DAY2} 06:00:00`, 5),
+  cart(303, `${DAY2} 06:10:00`),
+  cart(303, `${DAY2} 06:50:00`),
+  checkout(303, `${DAY2} 07:30:00`),
   // 304: cart 1h + 1s after the view: too late. Not a lead.
-  view(304, `${DAY2} 06:00:00`, 5), cart(304, `${DAY2} 07:00:01`), checkout(304, `${DAY2} 07:10:00`),
+  view(304, `${DAY2} 06:00:00`, 5),
+  cart(304, `${DAY2} 07:00:01`),
+  checkout(304, `${DAY2} 07:10:00`),
   // 305: each step exactly its `within` after the previous one (closed on the right). LEAD at DAY2 06:00:00.
-  view(305, `${DAY2} 06:00:00`, 5), cart(305, `${DAY2} 07:00:00`), checkout(305, `${DAY2} 08:00:00`),
+  view(305, `${DAY2} 06:00:00`, 5),
+  cart(305, `${DAY2} 07:00:00`),
+  checkout(305, `${DAY2} 08:00:00`),
   // 306: checkout exactly at `at`, and one after it: the chain must finish before `at`. Not a lead.
-  view(306, `${DAY2} 08:00:00`, 5), cart(306, `${DAY2} 08:30:00`), checkout(306, `${DAY2} 09:00:00`), checkout(306, `${DAY2} 09:10:00`),
+  view(306, `${DAY2} 08:00:00`, 5),
+  cart(306, `${DAY2} 08:30:00`),
+  checkout(306, `${DAY2} 09:00:00`),
+  checkout(306, `${DAY2} 09:10:00`),
   // 307: the only checkout has amount 0 (step where fails). Not a lead.
-  view(307, `${DAY2} 06:00:00`, 5), cart(307, `${DAY2} 06:10:00`), checkout(307, `${DAY2} 06:20:00`, 0),
+  view(307, `${DAY2} 06:00:00`, 5),
+  cart(307, `${DAY2} 06:10:00`),
+  checkout(307, `${DAY2} 06:20:00`, 0),
   // 308: cart at the same instant as the view: steps are strictly after. Not a lead.
-  view(308, `${DAY2} 06:00:00`, 5), cart(308, `${DAY2} 06:00:00`), checkout(308, `${DAY2} 06:30:00`),
+  view(308, `${DAY2} 06:00:00`, 5),
+  cart(308, `${DAY2} 06:00:00`),
+  checkout(308, `${DAY2} 06:30:00`),
   // 309: the early view (03:00) completes a chain, the later one (08:00) does not: the latest
   // QUALIFYING A is 03:00. LEAD at DAY2 03:00:00, item 3.
-  view(309, `${DAY2} 03:00:00`, 3), cart(309, `${DAY2} 03:10:00`), checkout(309, `${DAY2} 03:20:00`), view(309, `${DAY2} 08:00:00`, 5),
+  view(309, `${DAY2} 03:00:00`, 3),
+  cart(309, `${DAY2} 03:10:00`),
+  checkout(309, `${DAY2} 03:20:00`),
+  view(309, `${DAY2} 08:00:00`, 5),
   // 310: not greedy on the last step: the first checkout (amount 0) fails, a later one within
   // 1h of the cart completes the chain. LEAD at DAY2 06:00:00.
-  view(310, `${DAY2} 06:00:00`, 5), cart(310, `${DAY2} 06:10:00`), checkout(310, `${DAY2} 06:20:00`, 0), checkout(310, `${DAY2} 06:40:00`),
+  view(310, `${DAY2} 06:00:00`, 5),
+  cart(310, `${DAY2} 06:10:00`),
+  checkout(310, `${DAY2} 06:20:00`, 0),
+  checkout(310, `${DAY2} 06:40:00`),
   // 311: the step events belong to the chain of the later view only (cart 07:30 is 2h30 after
   // the 05:00 view, 30m after the 07:00 one). LEAD at DAY2 07:00:00.
-  view(311, `${DAY2} 05:00:00`, 5), view(311, `${DAY2} 07:00:00`, 5), cart(311, `${DAY2} 07:30:00`), checkout(311, `${DAY2} 07:45:00`),
+  view(311, `${DAY2} 05:00:00`, 5),
+  view(311, `${DAY2} 07:00:00`, 5),
+  cart(311, `${DAY2} 07:30:00`),
+  checkout(311, `${DAY2} 07:45:00`),
   // 312: the view is outside the 24h window although its chain is inside it. Not a lead.
-  view(312, `${DAY1} 08:30:00`, 5), cart(312, `${DAY1} 09:10:00`), checkout(312, `${DAY1} 09:20:00`),
+  view(312, `${DAY1} 08:30:00`, 5),
+  cart(312, `${DAY1} 09:10:00`),
+  checkout(312, `${DAY1} 09:20:00`),
 ];
 
-const people = [101, 102, 103, 104, 105, 106, 107, 108, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211,
-  301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312];
+const people = [
+  101, 102, 103, 104, 105, 106, 107, 108, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 301, 302, 303, 304,
+  305, 306, 307, 308, 309, 310, 311, 312,
+];
 
 export const TRIGGER_TABLES: FixtureTable[] = [
   {
@@ -140,12 +195,27 @@ export const TRIGGER_TABLES: FixtureTable[] = [
     columns: { user_id: 'bigInteger', name: 'string', phone: 'string' },
     rows: people.map((id) => ({ user_id: id, name: `user ${id}`, phone: `138000${id}` })),
   },
-  { name: 'dim_item', columns: { item_id: 'integer', item_name: 'string', brand: 'string', category: 'string', price: 'decimal' }, rows: items },
+  {
+    name: 'dim_item',
+    columns: { item_id: 'integer', item_name: 'string', brand: 'string', category: 'string', price: 'decimal' },
+    rows: items,
+  },
   {
     name: 'events',
-    columns: { user_id: 'bigInteger', event_name: 'string', event_time: 'datetime', item_id: 'integer', duration_s: 'integer', channel: 'string', amount: 'decimal' },
+    columns: {
+      user_id: 'bigInteger',
+      event_name: 'string',
+      event_time: 'datetime',
+      item_id: 'integer',
+      duration_s: 'integer',
+      channel: 'string',
+      amount: 'decimal',
+    },
     rows: [...windowEvents, ...notPaidEvents, ...chainEvents],
-    indexes: [['event_name', 'event_time'], ['user_id', 'event_name', 'event_time']],
+    indexes: [
+      ['event_name', 'event_time'],
+      ['user_id', 'event_name', 'event_time'],
+    ],
   },
 ];
 
@@ -162,14 +232,20 @@ const jobText = (name: string, trigger: string) =>
 /** The job files of the fixture, by file name. */
 export const TRIGGER_JOBS: Record<string, string> = {
   'fridge-window.yaml': jobText('fridge-window', FRIDGE_A),
-  'fridge-not-paid.yaml': jobText('fridge-not-paid', `${FRIDGE_A}\n  not_followed_by: { event: pay_order, within: 30m, where: { amount: { gt: 0 } } }`),
-  'washer-chain.yaml': jobText('washer-chain', `
+  'fridge-not-paid.yaml': jobText(
+    'fridge-not-paid',
+    `${FRIDGE_A}\n  not_followed_by: { event: pay_order, within: 30m, where: { amount: { gt: 0 } } }`,
+  ),
+  'washer-chain.yaml': jobText(
+    'washer-chain',
+    `
   table: events
   event: view_item
   within: 24h
   followed_by:
     - { event: add_cart, within: 1h }
-    - { event: checkout, within: 1h, where: { amount: { gt: 0 } } }`),
+    - { event: checkout, within: 1h, where: { amount: { gt: 0 } } }`,
+  ),
 };
 
 /** Expected CSV rows (user_id,trigger.event_time,trigger.item_id), sorted, per job name. */

@@ -25,7 +25,9 @@ describe('cliReporter', () => {
     await sleep(250);
     r.progress(progress(3000, 2000));
     r.done();
-    expect(out.text()).toBe('\rj: 1000 rows read, 500 leads, 1000/s, 1s   \rj: 3000 rows read, 1500 leads, 1500/s, 2s   \n');
+    expect(out.text()).toBe(
+      '\rj: 1000 rows read, 500 leads, 1000/s, 1s   \rj: 3000 rows read, 1500 leads, 1500/s, 2s   \n',
+    );
   });
 
   it('without a terminal draws no progress bar: one log line per interval instead', async () => {
@@ -49,7 +51,11 @@ describe('cliReporter', () => {
     r.error('failed', { job: 'j', error: 'password Reporter"Secret\\9 rejected' });
     r.progress(progress(10, 5));
     r.progress(progress(20, 10));
-    const records = out.text().trim().split('\n').map((l) => JSON.parse(l));
+    const records = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records[0]).toMatchObject({ level: 'info', msg: 'connected with ***', job: 'j' });
     expect(records[0].url).not.toContain('Reporter');
     expect(Date.parse(records[0].time)).not.toBeNaN();

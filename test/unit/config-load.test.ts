@@ -47,13 +47,18 @@ describe('defaults and normalisation', () => {
   });
 
   it('normalises where: scalar is =, list is IN, null is IS NULL, operator maps are AND-ed', () => {
-    const job = load(MINIMAL.replace('  table: dim_user\n', `  table: dim_user
+    const job = load(
+      MINIMAL.replace(
+        '  table: dim_user\n',
+        `  table: dim_user
   where:
     gender: M
     city: [北京, 上海]
     email: null
     age: { gte: 25, lt: 46 }
-`));
+`,
+      ),
+    );
     expect(job.audience.where).toEqual([
       { column: 'gender', condition: { op: 'eq', value: 'M' } },
       { column: 'city', condition: { op: 'in', values: ['北京', '上海'] } },
@@ -64,21 +69,55 @@ describe('defaults and normalisation', () => {
   });
 
   it('lead.fields as a list or as a map out_name: column', () => {
-    expect(load(MINIMAL).lead.fields).toEqual([{ name: 'user_id', column: 'user_id' }, { name: 'phone', column: 'phone' }]);
-    const mapped = load(MINIMAL.replace('fields: [user_id, phone]', 'fields: { id: user_id, mobile: phone }\n  require: [mobile]'));
-    expect(mapped.lead.fields).toEqual([{ name: 'id', column: 'user_id' }, { name: 'mobile', column: 'phone' }]);
+    expect(load(MINIMAL).lead.fields).toEqual([
+      { name: 'user_id', column: 'user_id' },
+      { name: 'phone', column: 'phone' },
+    ]);
+    const mapped = load(
+      MINIMAL.replace('fields: [user_id, phone]', 'fields: { id: user_id, mobile: phone }\n  require: [mobile]'),
+    );
+    expect(mapped.lead.fields).toEqual([
+      { name: 'id', column: 'user_id' },
+      { name: 'mobile', column: 'phone' },
+    ]);
     expect(mapped.lead.require).toEqual(['mobile']);
   });
 
   it('segments: column form, or a long table with its options taken out of the dimensions', () => {
-    const columns = load(MINIMAL.replace('  table: dim_user\n', '  table: dim_user\n  segments: { value_tier: [high, top], life_stage: parent }\n'));
-    expect(columns.audience.segments).toEqual({ table: undefined, key: undefined, dimensions: [{ dimension: 'value_tier', segments: ['high', 'top'] }, { dimension: 'life_stage', segments: ['parent'] }] });
-    const long = load(MINIMAL.replace('  table: dim_user\n', '  table: dim_user\n  segments: { table: dw.user_segment, key: uid, value_tier: high }\n'));
-    expect(long.audience.segments).toEqual({ table: 'dw.user_segment', key: 'uid', dimensions: [{ dimension: 'value_tier', segments: ['high'] }] });
+    const columns = load(
+      MINIMAL.replace(
+        '  table: dim_user\n',
+        '  table: dim_user\n  segments: { value_tier: [high, top], life_stage: parent }\n',
+      ),
+    );
+    expect(columns.audience.segments).toEqual({
+      table: undefined,
+      key: undefined,
+      dimensions: [
+        { dimension: 'value_tier', segments: ['high', 'top'] },
+        { dimension: 'life_stage', segments: ['parent'] },
+      ],
+    });
+    const long = load(
+      MINIMAL.replace(
+        '  table: dim_user\n',
+        '  table: dim_user\n  segments: { table: dw.user_segment, key: uid, value_tier: high }\n',
+      ),
+    );
+    expect(long.audience.segments).toEqual({
+      table: 'dw.user_segment',
+      key: 'uid',
+      dimensions: [{ dimension: 'value_tier', segments: ['high'] }],
+    });
   });
 
   it('tags: column defaults to tag', () => {
-    const job = load(MINIMAL.replace('  table: dim_user\n', '  table: dim_user\n  tags: { table: user_tag, all: [购买力强], none: [投诉用户] }\n'));
+    const job = load(
+      MINIMAL.replace(
+        '  table: dim_user\n',
+        '  table: dim_user\n  tags: { table: user_tag, all: [购买力强], none: [投诉用户] }\n',
+      ),
+    );
     expect(job.audience.tags).toEqual({ table: 'user_tag', column: 'tag', all: ['购买力强'], none: ['投诉用户'] });
   });
 
@@ -101,7 +140,10 @@ describe('defaults and normalisation', () => {
 describe('${VAR} interpolation', () => {
   it('replaces variables anywhere, uses :-defaults, and turns a whole-value number into a number', () => {
     const job = load(
-      MINIMAL.replace('table: dim_user', 'table: ${DW_SCHEMA}.dim_user').replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  limit: ${LEAD_LIMIT}\n  channel: ${CHANNEL:-outbound}'),
+      MINIMAL.replace('table: dim_user', 'table: ${DW_SCHEMA}.dim_user').replace(
+        'fields: [user_id, phone]',
+        'fields: [user_id, phone]\n  limit: ${LEAD_LIMIT}\n  channel: ${CHANNEL:-outbound}',
+      ),
       { DW_SCHEMA: 'dw', LEAD_LIMIT: '5000' },
     );
     expect(job.audience.table).toBe('dw.dim_user');
@@ -110,66 +152,147 @@ describe('${VAR} interpolation', () => {
   });
 
   it('a value cannot inject YAML structure', () => {
-    const job = load(MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  channel: ${CHANNEL}'), { CHANNEL: 'x\nlimit: 1' });
+    const job = load(MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  channel: ${CHANNEL}'), {
+      CHANNEL: 'x\nlimit: 1',
+    });
     expect(job.lead.channel).toBe('x\nlimit: 1');
     expect(job.lead.limit).toBeUndefined();
   });
 
   it('an unset variable without a default is an error naming it, at its line and column', () => {
     expect(issuesOf(MINIMAL.replace('table: dim_user', 'table: ${DW_TABLE}'))).toEqual([
-      { file: FILE, line: 4, column: 10, key: 'audience.table', message: 'environment variable DW_TABLE is not set (use ${DW_TABLE:-default} for a default)' },
+      {
+        file: FILE,
+        line: 4,
+        column: 10,
+        key: 'audience.table',
+        message: 'environment variable DW_TABLE is not set (use ${DW_TABLE:-default} for a default)',
+      },
     ]);
   });
 });
 
 describe('problems are data: file, line, column, key, message', () => {
   it.each<[string, string, Partial<SpecIssue>]>([
-    ['unknown key with a suggestion', MINIMAL.replace('  table: dim_user', '  table: dim_user\n  wher: { age: 1 }'),
-      { line: 5, column: 3, key: 'audience.wher', message: 'unknown key "wher" (did you mean "where"?)' }],
-    ['misspelt operator with a suggestion', MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { age: { betwen: [25, 45] } }'),
-      { line: 5, key: 'audience.where.age.betwen', message: expect.stringContaining('unknown operator "betwen" (did you mean "between"?)') }],
-    ['wrong type', MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  limit: many'),
-      { line: 7, column: 10, key: 'lead.limit', message: 'expected number, received string' }],
-    ['bad duration', `${MINIMAL}exclude:\n  converted: { table: orders, time: paid_at, within: 30days }\n`,
-      { line: 8, key: 'exclude.converted.within', message: expect.stringContaining('not a duration') }],
-    ['zero duration', `${MINIMAL}exclude:\n  converted: { table: orders, time: paid_at, within: 0d }\n`,
-      { line: 8, key: 'exclude.converted.within', message: 'a duration must be positive' }],
-    ['unknown connection', MINIMAL.replace('source: wh', 'source: warehouse'),
-      { line: 2, column: 9, key: 'source', message: 'unknown connection "warehouse" (in /virtual/connections.yaml: wh, crm_db)' }],
-    ['unknown conversion connection', `${MINIMAL}exclude:\n  converted: { source: crm, table: orders, time: paid_at, within: 30d }\n`,
-      { line: 8, key: 'exclude.converted.source', message: expect.stringContaining('unknown connection "crm"') }],
-    ['non-identifier where column', MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { "age; drop table x": 1 }'),
-      { line: 5, key: 'audience.where.age; drop table x', message: expect.stringContaining('not a valid column name') }],
-    ['non-identifier lead field', MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, "phone)"]'),
-      { line: 6, column: 21, key: 'lead.fields[1]', message: 'not a column name (or trigger.COLUMN)' }],
-    ['bad table name', MINIMAL.replace('table: dim_user', 'table: "dim_user u"'),
-      { line: 4, key: 'audience.table', message: expect.stringContaining('not a valid table name') }],
-    ['bad timezone', MINIMAL.replace('source: wh', 'source: wh\ntimezone: Asia/Shanghia'),
-      { line: 3, column: 11, key: 'timezone', message: 'not an IANA time zone such as Asia/Shanghai' }],
-    ['bad job name', MINIMAL.replace('name: minimal', 'name: High Value'),
-      { line: 1, key: 'name', message: expect.stringContaining('lower-case letters') }],
-    ['require not in fields', MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  require: [email]'),
-      { line: 7, key: 'lead.require[0]', message: '"email" is not one of lead.fields (user_id, phone)' }],
-    ['missing required key', MINIMAL.replace('source: wh\n', ''),
-      { key: 'source', message: 'required key is missing' }],
-    ['between needs two values', MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { age: { between: [25] } }'),
-      { line: 5, key: 'audience.where.age.between', message: 'between expects [low, high] (inclusive)' }],
-    ['tags with no condition', MINIMAL.replace('  table: dim_user', '  table: dim_user\n  tags: { table: user_tag }'),
-      { line: 5, key: 'audience.tags', message: 'tags needs at least one of all, any, none' }],
-    ['unknown path placeholder', `${MINIMAL}destinations:\n  - { type: csv, path: "out/{{jobname}}.csv" }\n`,
-      { line: 8, key: 'destinations[0].path', message: 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}' }],
-    ['YAML syntax', MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone'),
-      { line: 7, message: expect.stringMatching(/^YAML syntax: /) }],
+    [
+      'unknown key with a suggestion',
+      MINIMAL.replace('  table: dim_user', '  table: dim_user\n  wher: { age: 1 }'),
+      { line: 5, column: 3, key: 'audience.wher', message: 'unknown key "wher" (did you mean "where"?)' },
+    ],
+    [
+      'misspelt operator with a suggestion',
+      MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { age: { betwen: [25, 45] } }'),
+      {
+        line: 5,
+        key: 'audience.where.age.betwen',
+        message: expect.stringContaining('unknown operator "betwen" (did you mean "between"?)'),
+      },
+    ],
+    [
+      'wrong type',
+      MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  limit: many'),
+      { line: 7, column: 10, key: 'lead.limit', message: 'expected number, received string' },
+    ],
+    [
+      'bad duration',
+      `${MINIMAL}exclude:\n  converted: { table: orders, time: paid_at, within: 30days }\n`,
+      { line: 8, key: 'exclude.converted.within', message: expect.stringContaining('not a duration') },
+    ],
+    [
+      'zero duration',
+      `${MINIMAL}exclude:\n  converted: { table: orders, time: paid_at, within: 0d }\n`,
+      { line: 8, key: 'exclude.converted.within', message: 'a duration must be positive' },
+    ],
+    [
+      'unknown connection',
+      MINIMAL.replace('source: wh', 'source: warehouse'),
+      {
+        line: 2,
+        column: 9,
+        key: 'source',
+        message: 'unknown connection "warehouse" (in /virtual/connections.yaml: wh, crm_db)',
+      },
+    ],
+    [
+      'unknown conversion connection',
+      `${MINIMAL}exclude:\n  converted: { source: crm, table: orders, time: paid_at, within: 30d }\n`,
+      { line: 8, key: 'exclude.converted.source', message: expect.stringContaining('unknown connection "crm"') },
+    ],
+    [
+      'non-identifier where column',
+      MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { "age; drop table x": 1 }'),
+      { line: 5, key: 'audience.where.age; drop table x', message: expect.stringContaining('not a valid column name') },
+    ],
+    [
+      'non-identifier lead field',
+      MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, "phone)"]'),
+      { line: 6, column: 21, key: 'lead.fields[1]', message: 'not a column name (or trigger.COLUMN)' },
+    ],
+    [
+      'bad table name',
+      MINIMAL.replace('table: dim_user', 'table: "dim_user u"'),
+      { line: 4, key: 'audience.table', message: expect.stringContaining('not a valid table name') },
+    ],
+    [
+      'bad timezone',
+      MINIMAL.replace('source: wh', 'source: wh\ntimezone: Asia/Shanghia'),
+      { line: 3, column: 11, key: 'timezone', message: 'not an IANA time zone such as Asia/Shanghai' },
+    ],
+    [
+      'bad job name',
+      MINIMAL.replace('name: minimal', 'name: High Value'),
+      { line: 1, key: 'name', message: expect.stringContaining('lower-case letters') },
+    ],
+    [
+      'require not in fields',
+      MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  require: [email]'),
+      { line: 7, key: 'lead.require[0]', message: '"email" is not one of lead.fields (user_id, phone)' },
+    ],
+    [
+      'missing required key',
+      MINIMAL.replace('source: wh\n', ''),
+      { key: 'source', message: 'required key is missing' },
+    ],
+    [
+      'between needs two values',
+      MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { age: { between: [25] } }'),
+      { line: 5, key: 'audience.where.age.between', message: 'between expects [low, high] (inclusive)' },
+    ],
+    [
+      'tags with no condition',
+      MINIMAL.replace('  table: dim_user', '  table: dim_user\n  tags: { table: user_tag }'),
+      { line: 5, key: 'audience.tags', message: 'tags needs at least one of all, any, none' },
+    ],
+    [
+      'unknown path placeholder',
+      `${MINIMAL}destinations:\n  - { type: csv, path: "out/{{jobname}}.csv" }\n`,
+      { line: 8, key: 'destinations[0].path', message: 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}' },
+    ],
+    [
+      'YAML syntax',
+      MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone'),
+      { line: 7, message: expect.stringMatching(/^YAML syntax: /) },
+    ],
   ])('%s', (_name, text, expected) => {
     const issues = issuesOf(text);
     expect(issues[0]).toMatchObject({ file: FILE, ...expected });
   });
 
   it('collects every problem of a file at once', () => {
-    const issues = issuesOf(MINIMAL.replace('source: wh', 'source: nowhere\ntimezone: Mars/Olympus').replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  limt: 5'));
+    const issues = issuesOf(
+      MINIMAL.replace('source: wh', 'source: nowhere\ntimezone: Mars/Olympus').replace(
+        'fields: [user_id, phone]',
+        'fields: [user_id, phone]\n  limt: 5',
+      ),
+    );
     expect(issues.map((i) => i.key).sort()).toEqual(['lead.limt', 'timezone']);
     // The connection check runs once the schema passes; the schema problems come first.
-    const second = issuesOf(MINIMAL.replace('source: wh', 'source: nowhere').replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  require: [email]'));
+    const second = issuesOf(
+      MINIMAL.replace('source: wh', 'source: nowhere').replace(
+        'fields: [user_id, phone]',
+        'fields: [user_id, phone]\n  require: [email]',
+      ),
+    );
     expect(second.map((i) => i.key)).toEqual(['source', 'lead.require[0]']);
   });
 
@@ -178,7 +301,9 @@ describe('problems are data: file, line, column, key, message', () => {
       load(MINIMAL.replace('source: wh', 'source: nowhere'));
       expect.unreachable();
     } catch (err) {
-      expect((err as Error).message).toBe(`${FILE}:2:9: source: unknown connection "nowhere" (in /virtual/connections.yaml: wh, crm_db)`);
+      expect((err as Error).message).toBe(
+        `${FILE}:2:9: source: unknown connection "nowhere" (in /virtual/connections.yaml: wh, crm_db)`,
+      );
     }
   });
 });

@@ -27,8 +27,10 @@ const reference = (values: unknown[]) => stringify([values], REFERENCE);
 // text starting with = + - @ tab CR (or their full-width forms) gets a leading apostrophe,
 // unless it is a plain number such as -12.5 (DECIMAL columns arrive as text).
 const FORMULA_CHARS = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
-const isPlainNumberText = (s: string) => s !== '' && s.trim() === s && Number.isFinite(Number(s)) && !/^[+-]?0[xob]/i.test(s);
-const neutralise = (v: unknown) => (typeof v === 'string' && FORMULA_CHARS.includes(v[0]) && !isPlainNumberText(v) ? `'${v}` : v);
+const isPlainNumberText = (s: string) =>
+  s !== '' && s.trim() === s && Number.isFinite(Number(s)) && !/^[+-]?0[xob]/i.test(s);
+const neutralise = (v: unknown) =>
+  typeof v === 'string' && FORMULA_CHARS.includes(v[0]) && !isPlainNumberText(v) ? `'${v}` : v;
 
 // A small RFC 4180 reader, only to show that what we write parses back to the cells we meant.
 function readCsv(text: string): string[][] {
@@ -39,13 +41,22 @@ function readCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(cell); cell = ''; }
-    else if (ch === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
-    else cell += ch;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += ch;
   }
   if (cell !== '' || row.length > 0) throw new Error(`unterminated record: ${JSON.stringify(text)}`);
   return rows;
@@ -69,7 +80,9 @@ describe('csvCell: quoting', () => {
   });
 
   it('writes null and undefined as empty cells, numbers, big integers and booleans as text', () => {
-    expect(csvLine([null, undefined, 42, -12.5, 9007199254740993n, true, false])).toBe(',,42,-12.5,9007199254740993,true,false\r\n');
+    expect(csvLine([null, undefined, 42, -12.5, 9007199254740993n, true, false])).toBe(
+      ',,42,-12.5,9007199254740993,true,false\r\n',
+    );
   });
 });
 
@@ -117,13 +130,47 @@ describe('csvLine equals csv-stringify (the reference) for the neutralised value
     [7, '＝SUM(1)', true, false],
     ['9007199254740993', 9007199254740993n, '+1', '+a'],
   ];
-  it.each(rows.map((r) => [r.map(String).join(" | "), r] as const))('%s', (_label, row) => {
+  it.each(rows.map((r) => [r.map(String).join(' | '), r] as const))('%s', (_label, row) => {
     expect(csvLine(row)).toBe(reference(row.map(neutralise)));
   });
 
   it('holds for any mix of text, numbers, nulls and booleans (property)', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', 'Z', '1', '.', 'e', ' ', ',', '"', "'", '\n', '\r', '\t', '=', '+', '-', '@', '中', '文', '＝', '＋', '－', '＠', '😀'), maxLength: 8 });
-    const cell = fc.oneof(text, fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.bigInt(), fc.constant(null), fc.boolean());
+    const text = fc.string({
+      unit: fc.constantFrom(
+        'a',
+        'Z',
+        '1',
+        '.',
+        'e',
+        ' ',
+        ',',
+        '"',
+        "'",
+        '\n',
+        '\r',
+        '\t',
+        '=',
+        '+',
+        '-',
+        '@',
+        '中',
+        '文',
+        '＝',
+        '＋',
+        '－',
+        '＠',
+        '😀',
+      ),
+      maxLength: 8,
+    });
+    const cell = fc.oneof(
+      text,
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer(),
+      fc.bigInt(),
+      fc.constant(null),
+      fc.boolean(),
+    );
     fc.assert(
       fc.property(fc.array(cell, { minLength: 1, maxLength: 6 }), (row) => {
         expect(csvLine(row)).toBe(reference(row.map(neutralise)));
@@ -135,14 +182,26 @@ describe('csvLine equals csv-stringify (the reference) for the neutralised value
   it('parses back (RFC 4180) to the neutralised text of every cell', () => {
     const text = rows.map(csvLine).join('');
     const parsed = readCsv(text);
-    expect(parsed).toEqual(rows.map((r) => r.map((v) => { const n = neutralise(v); return n === null ? '' : String(n); })));
+    expect(parsed).toEqual(
+      rows.map((r) =>
+        r.map((v) => {
+          const n = neutralise(v);
+          return n === null ? '' : String(n);
+        }),
+      ),
+    );
   });
 });
 
 // --- the CSV destination --------------------------------------------------------------------
 
 const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
-const ctx = (runId = '20261123090000-abcd'): DestinationContext => ({ job: 'csv-unit', runId, at: AT, fields: ['user_id', 'name', 'phone'] });
+const ctx = (runId = '20261123090000-abcd'): DestinationContext => ({
+  job: 'csv-unit',
+  runId,
+  at: AT,
+  fields: ['user_id', 'name', 'phone'],
+});
 const leads = (...rows: unknown[][]): Lead[] => rows.map((values, i) => ({ key: String(i + 1), values }));
 const tempDir = () => mkdtempSync(join(tmpdir(), 'crm-leads-csv-unit-'));
 

@@ -18,14 +18,20 @@ const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
 const MARK = 'VALUE_UNDER_TEST';
 
 function jobWith(yaml: string): Job {
-  return loadJob('/virtual/hive-property.yaml', undefined, {}, `name: hive-property\nsource: wh\ntimezone: Asia/Shanghai\n${yaml}`);
+  return loadJob(
+    '/virtual/hive-property.yaml',
+    undefined,
+    {},
+    `name: hive-property\nsource: wh\ntimezone: Asia/Shanghai\n${yaml}`,
+  );
 }
 
 /** The job with every string equal to MARK replaced by `value`: each place a job holds a string. */
 function replaceMark<T>(node: T, value: string): T {
   if (node === MARK) return value as T;
   if (Array.isArray(node)) return node.map((n) => replaceMark(n, value)) as T;
-  if (node !== null && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, replaceMark(v, value)])) as T;
+  if (node !== null && typeof node === 'object')
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, replaceMark(v, value)])) as T;
   return node;
 }
 
@@ -37,26 +43,86 @@ function statementFor(job: Job, value: string): string {
 const BENIGN = 'x';
 
 // Small statement for many runs: a value as =, IN, LIKE, <> and BETWEEN bound.
-const SMALL = jobWith(`audience: { table: dim_user, where: { name: ${MARK}, city: { in: [${MARK}, b] }, note: { like: ${MARK} }, tier: { ne: ${MARK} }, code: { between: [${MARK}, zzz] } } }\nlead: { fields: [user_id] }\n`);
+const SMALL = jobWith(
+  `audience: { table: dim_user, where: { name: ${MARK}, city: { in: [${MARK}, b] }, note: { like: ${MARK} }, tier: { ne: ${MARK} }, code: { between: [${MARK}, zzz] } } }\nlead: { fields: [user_id] }\n`,
+);
 // Every other place a string goes: segments, tags, trigger event names, event/item/step wheres, conversions.
-const EVERYWHERE = jobWith([
-  `audience: { table: dim_user, where: { name: ${MARK} }, segments: { table: user_segment, tier: [${MARK}] }, tags: { table: user_tag, all: [${MARK}], any: [${MARK}, y], none: [${MARK}] } }`,
-  `trigger: { table: events, event: ${MARK}, within: 24h, where: { channel: ${MARK} }, item: { table: items, where: { brand: ${MARK} } }, not_followed_by: { event: ${MARK}, within: 1h, where: { ref: ${MARK} } }, followed_by: [ { event: ${MARK}, within: 1h } ] }`,
-  `exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: ${MARK} } } }`,
-  'lead: { fields: [user_id, trigger.item_id], order_by: { income: desc }, limit: 10 }',
-].join('\n'));
+const EVERYWHERE = jobWith(
+  [
+    `audience: { table: dim_user, where: { name: ${MARK} }, segments: { table: user_segment, tier: [${MARK}] }, tags: { table: user_tag, all: [${MARK}], any: [${MARK}, y], none: [${MARK}] } }`,
+    `trigger: { table: events, event: ${MARK}, within: 24h, where: { channel: ${MARK} }, item: { table: items, where: { brand: ${MARK} } }, not_followed_by: { event: ${MARK}, within: 1h, where: { ref: ${MARK} } }, followed_by: [ { event: ${MARK}, within: 1h } ] }`,
+    `exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: ${MARK} } } }`,
+    'lead: { fields: [user_id, trigger.item_id], order_by: { income: desc }, limit: 10 }',
+  ].join('\n'),
+);
 
 // Fragments that have a meaning somewhere between the job and Hive's parser.
 const HOSTILE_FRAGMENTS = [
-  "'", "''", '"', '\\', '\\\\', "\\'", '\\u0041', '\\u00', '\\012', '\\0', '\\1', '\\Z', '\\%', '\\_', '\\n',
-  '\n', '\r', '\t', '\b', '\0', '\x1a', '\x7f', '\u2028', '\ufeff',
-  '--', '/*', '*/', '/*+ MAPJOIN(t) */', '#', ';', "'; DROP TABLE t; --", "' OR '1'='1", '`', '?', '??', ':1', '$1',
-  '${', '}', '$', '{', '${env:HOME}', '${hiveconf:hive.exec.dynamic.partition}', '${system:user.name}', '${x}', '$${y}',
-  '%', '_', '冰箱', 'é', 'e\u0301', '😀', '\ud800', '\udc00', ' ', 'TIMESTAMP', 'SELECT', ')', '(',
+  "'",
+  "''",
+  '"',
+  '\\',
+  '\\\\',
+  "\\'",
+  '\\u0041',
+  '\\u00',
+  '\\012',
+  '\\0',
+  '\\1',
+  '\\Z',
+  '\\%',
+  '\\_',
+  '\\n',
+  '\n',
+  '\r',
+  '\t',
+  '\b',
+  '\0',
+  '\x1a',
+  '\x7f',
+  '\u2028',
+  '\ufeff',
+  '--',
+  '/*',
+  '*/',
+  '/*+ MAPJOIN(t) */',
+  '#',
+  ';',
+  "'; DROP TABLE t; --",
+  "' OR '1'='1",
+  '`',
+  '?',
+  '??',
+  ':1',
+  '$1',
+  '${',
+  '}',
+  '$',
+  '{',
+  '${env:HOME}',
+  '${hiveconf:hive.exec.dynamic.partition}',
+  '${system:user.name}',
+  '${x}',
+  '$${y}',
+  '%',
+  '_',
+  '冰箱',
+  'é',
+  'e\u0301',
+  '😀',
+  '\ud800',
+  '\udc00',
+  ' ',
+  'TIMESTAMP',
+  'SELECT',
+  ')',
+  '(',
 ];
 
 const hostileString = fc.oneof(
-  fc.array(fc.oneof(fc.constantFrom(...HOSTILE_FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 12 }).map((parts) => parts.join('')),
+  fc
+    .array(fc.oneof(fc.constantFrom(...HOSTILE_FRAGMENTS), fc.string({ maxLength: 4 })), { maxLength: 12 })
+    .map((parts) => parts.join('')),
   fc.string({ unit: 'binary', maxLength: 24 }),
   fc.string({ unit: 'grapheme', maxLength: 16 }),
 );
@@ -100,16 +166,23 @@ describe('HiveQL literals against hostile strings (fast-check, parsed with HiveS
   });
 
   it('3000 generated values in where conditions never change the structure', () => {
-    fc.assert(fc.property(hostileString, (value) => checkValue(SMALL, smallShape, value)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(hostileString, (value) => checkValue(SMALL, smallShape, value)),
+      { numRuns: 3000 },
+    );
   }, 120_000);
 
   it('300 generated values in every part of a full job never change the structure', () => {
-    fc.assert(fc.property(hostileString, (value) => checkValue(EVERYWHERE, everywhereShape, value)), { numRuns: 300 });
+    fc.assert(
+      fc.property(hostileString, (value) => checkValue(EVERYWHERE, everywhereShape, value)),
+      { numRuns: 300 },
+    );
   }, 120_000);
 
   it('would notice a broken escaper (the checks have teeth)', () => {
     // Quote doubling, as code written for MySQL or PostgreSQL escapes: wrong for Hive.
-    const doubled = (value: string) => statementFor(SMALL, BENIGN).replace("`name` = 'x'", `\`name\` = '${value.replace(/'/g, "''")}'`);
+    const doubled = (value: string) =>
+      statementFor(SMALL, BENIGN).replace("`name` = 'x'", `\`name\` = '${value.replace(/'/g, "''")}'`);
     // A backslash before the quote ends the literal early: the structure changes.
     expect(hiveTokens(doubled("\\' OR 1=1 --")).map((t) => t.type)).not.toEqual(smallShape.types);
     // 'x'' OR ''1''=''1' is one token in Hive (adjacent literals), but not the value that was meant.

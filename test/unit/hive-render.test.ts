@@ -16,7 +16,12 @@ import { hiveSyntaxErrors, hiveUnescape } from '../support/hiveql.ts';
 const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
 
 function plan(yaml: string, shard?: Shard) {
-  const job = loadJob('/virtual/hive-case.yaml', undefined, {}, `name: hive-case\nsource: wh\ntimezone: Asia/Shanghai\n${yaml}`);
+  const job = loadJob(
+    '/virtual/hive-case.yaml',
+    undefined,
+    {},
+    `name: hive-case\nsource: wh\ntimezone: Asia/Shanghai\n${yaml}`,
+  );
   return planJob(job, AT, 'hive', { shard });
 }
 
@@ -25,9 +30,12 @@ const render = (yaml: string, shard?: Shard) => renderHiveQuery(plan(yaml, shard
 const AUDIENCE = 'audience: { table: dim_user }\n';
 const FIELDS = 'lead: { fields: [user_id, phone] }\n';
 const SELECT = 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone` from `dim_user` as `a`';
-const TRIGGER_HEAD = SELECT + ' inner join (select `e`.`user_id` as `person_key`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC) as `trigger_rank` from `events` as `e`';
+const TRIGGER_HEAD =
+  SELECT +
+  ' inner join (select `e`.`user_id` as `person_key`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC) as `trigger_rank` from `events` as `e`';
 const TRIGGER_TAIL = ') as `lt` on `lt`.`person_key` = `a`.`user_id` and `lt`.`trigger_rank` = 1';
-const WINDOW_24H = "`e`.`event_name` = 'view_item' and `e`.`event_time` >= TIMESTAMP '2026-11-22 09:00:00' and `e`.`event_time` < TIMESTAMP '2026-11-23 09:00:00'";
+const WINDOW_24H =
+  "`e`.`event_name` = 'view_item' and `e`.`event_time` >= TIMESTAMP '2026-11-22 09:00:00' and `e`.`event_time` < TIMESTAMP '2026-11-23 09:00:00'";
 
 const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
   {
@@ -43,17 +51,27 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
   {
     feature: 'where scalars: string, integer, boolean, decimal, negative number',
     yaml: 'audience: { table: dim_user, where: { gender: M, age: 30, vip: true, score: 1.5, debt: -20 } }\n' + FIELDS,
-    sql: SELECT + " where `a`.`gender` = 'M' and `a`.`age` = 30 and `a`.`vip` = TRUE and `a`.`score` = 1.5 and `a`.`debt` = (-20)",
+    sql:
+      SELECT +
+      " where `a`.`gender` = 'M' and `a`.`age` = 30 and `a`.`vip` = TRUE and `a`.`score` = 1.5 and `a`.`debt` = (-20)",
   },
   {
     feature: 'where operators: ne gt gte lt lte like in not_in between is_null and a null scalar',
-    yaml: 'audience: { table: dim_user, where: { age: { gte: 18, lt: 65, ne: 40 }, income: { gt: 1000, lte: 9999 }, name: { like: "张%" }, city: { in: [北京, 上海] }, tier: { not_in: [low] }, score: { between: [1, 2] }, email: { is_null: true }, phone: { is_null: false }, wechat: null } }\n' + FIELDS,
-    sql: SELECT + " where `a`.`age` >= 18 and `a`.`age` < 65 and `a`.`age` <> 40 and `a`.`income` > 1000 and `a`.`income` <= 9999 and `a`.`name` like '张%' and `a`.`city` in ('北京', '上海') and `a`.`tier` not in ('low') and `a`.`score` between 1 and 2 and `a`.`email` is null and `a`.`phone` is not null and `a`.`wechat` is null",
+    yaml:
+      'audience: { table: dim_user, where: { age: { gte: 18, lt: 65, ne: 40 }, income: { gt: 1000, lte: 9999 }, name: { like: "张%" }, city: { in: [北京, 上海] }, tier: { not_in: [low] }, score: { between: [1, 2] }, email: { is_null: true }, phone: { is_null: false }, wechat: null } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      " where `a`.`age` >= 18 and `a`.`age` < 65 and `a`.`age` <> 40 and `a`.`income` > 1000 and `a`.`income` <= 9999 and `a`.`name` like '张%' and `a`.`city` in ('北京', '上海') and `a`.`tier` not in ('low') and `a`.`score` between 1 and 2 and `a`.`email` is null and `a`.`phone` is not null and `a`.`wechat` is null",
   },
   {
     feature: 'hostile values stay inside their literals: quotes, backslashes, newlines, ${...}, comment markers',
-    yaml: 'audience: { table: dim_user, where: { name: "O\'Brien \\\\ \\"x\\" \\n tab\\t ${env:HOME} ${hiveconf:q}", note: "\'; DROP TABLE t; --", memo: "/* \\\\u0041 \\\\012 */" } }\n' + FIELDS,
-    sql: SELECT + " where `a`.`name` = 'O\\'Brien \\\\ \"x\" \\n tab\\t $\\{env:HOME} $\\{hiveconf:q}' and `a`.`note` = '\\'; DROP TABLE t; --' and `a`.`memo` = '/* \\\\u0041 \\\\012 */'",
+    yaml:
+      'audience: { table: dim_user, where: { name: "O\'Brien \\\\ \\"x\\" \\n tab\\t ${env:HOME} ${hiveconf:q}", note: "\'; DROP TABLE t; --", memo: "/* \\\\u0041 \\\\012 */" } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      " where `a`.`name` = 'O\\'Brien \\\\ \"x\" \\n tab\\t $\\{env:HOME} $\\{hiveconf:q}' and `a`.`note` = '\\'; DROP TABLE t; --' and `a`.`memo` = '/* \\\\u0041 \\\\012 */'",
   },
   {
     feature: 'segments as columns of the audience table',
@@ -62,68 +80,135 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
   },
   {
     feature: 'segments in their own table: one EXISTS per dimension',
-    yaml: 'audience: { table: dim_user, segments: { table: dw.user_segment, key: uid, value_tier: high, life_stage: [parent] } }\n' + FIELDS,
-    sql: SELECT + " where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = 'value_tier' and `s`.`segment` in ('high')) and exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = 'life_stage' and `s`.`segment` in ('parent'))",
+    yaml:
+      'audience: { table: dim_user, segments: { table: dw.user_segment, key: uid, value_tier: high, life_stage: [parent] } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      " where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = 'value_tier' and `s`.`segment` in ('high')) and exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = 'life_stage' and `s`.`segment` in ('parent'))",
   },
   {
     feature: 'tags all (one EXISTS each), any (one EXISTS), none (NOT EXISTS)',
     yaml: 'audience: { table: dim_user, tags: { table: user_tag, all: [a, b], any: [c, d], none: [e] } }\n' + FIELDS,
-    sql: SELECT + " where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('a')) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('b')) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('c', 'd')) and not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('e'))",
+    sql:
+      SELECT +
+      " where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('a')) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('b')) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('c', 'd')) and not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in ('e'))",
   },
   {
     feature: 'tags with their own key and column',
-    yaml: 'audience: { table: dim_user, tags: { table: crm.user_label, key: uid, column: label, any: [x] } }\n' + FIELDS,
-    sql: SELECT + " where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in ('x'))",
+    yaml:
+      'audience: { table: dim_user, tags: { table: crm.user_label, key: uid, column: label, any: [x] } }\n' + FIELDS,
+    sql:
+      SELECT +
+      " where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in ('x'))",
   },
   {
     feature: 'trigger: the latest A in [at - within, at) per person, TIMESTAMP literals, trigger.X fields',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
-    sql: 'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_event_time`, `lt`.`tf_item_id` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`event_time` as `tf_event_time`, `e`.`item_id` as `tf_item_id`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, `e`.`item_id` DESC) as `trigger_rank` from `events` as `e` where ' + WINDOW_24H + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
+    sql:
+      'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_event_time`, `lt`.`tf_item_id` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`event_time` as `tf_event_time`, `e`.`item_id` as `tf_item_id`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, `e`.`item_id` DESC) as `trigger_rank` from `events` as `e` where ' +
+      WINDOW_24H +
+      TRIGGER_TAIL,
   },
   {
     feature: 'trigger with custom key, name and time columns and an event where',
-    yaml: AUDIENCE + 'trigger: { table: dw.user_events, key: uid, name: action, time: ts, event: view_item, within: 1d, where: { duration_s: { gte: 60 } } }\n' + FIELDS,
-    sql: SELECT + " inner join (select `e`.`uid` as `person_key`, ROW_NUMBER() OVER (PARTITION BY `e`.`uid` ORDER BY `e`.`ts` DESC) as `trigger_rank` from `dw`.`user_events` as `e` where `e`.`action` = 'view_item' and `e`.`ts` >= TIMESTAMP '2026-11-22 09:00:00' and `e`.`ts` < TIMESTAMP '2026-11-23 09:00:00' and `e`.`duration_s` >= 60" + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: dw.user_events, key: uid, name: action, time: ts, event: view_item, within: 1d, where: { duration_s: { gte: 60 } } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      " inner join (select `e`.`uid` as `person_key`, ROW_NUMBER() OVER (PARTITION BY `e`.`uid` ORDER BY `e`.`ts` DESC) as `trigger_rank` from `dw`.`user_events` as `e` where `e`.`action` = 'view_item' and `e`.`ts` >= TIMESTAMP '2026-11-22 09:00:00' and `e`.`ts` < TIMESTAMP '2026-11-23 09:00:00' and `e`.`duration_s` >= 60" +
+      TRIGGER_TAIL,
   },
   {
     feature: 'trigger item: joined to the event, with its own where',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, item: { table: items, where: { category: fridge, price: { gt: 5000 } } } }\n' + FIELDS,
-    sql: TRIGGER_HEAD + ' inner join `items` as `i` on `i`.`item_id` = `e`.`item_id` where ' + WINDOW_24H + " and `i`.`category` = 'fridge' and `i`.`price` > 5000" + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, item: { table: items, where: { category: fridge, price: { gt: 5000 } } } }\n' +
+      FIELDS,
+    sql:
+      TRIGGER_HEAD +
+      ' inner join `items` as `i` on `i`.`item_id` = `e`.`item_id` where ' +
+      WINDOW_24H +
+      " and `i`.`category` = 'fridge' and `i`.`price` > 5000" +
+      TRIGGER_TAIL,
   },
   {
     feature: 'trigger item with its own key and the event column that points at it',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, item: { table: dw.items, key: sku, event_key: item_sku } }\n' + FIELDS,
-    sql: TRIGGER_HEAD + ' inner join `dw`.`items` as `i` on `i`.`sku` = `e`.`item_sku` where ' + WINDOW_24H + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, item: { table: dw.items, key: sku, event_key: item_sku } }\n' +
+      FIELDS,
+    sql:
+      TRIGGER_HEAD + ' inner join `dw`.`items` as `i` on `i`.`sku` = `e`.`item_sku` where ' + WINDOW_24H + TRIGGER_TAIL,
   },
   {
     feature: 'not_followed_by: A old enough, and no B in (tA, tA + W] (INTERVAL arithmetic)',
-    yaml: AUDIENCE + 'trigger: { table: events, event: add_cart, within: 7d, not_followed_by: { event: pay_order, within: 2h, where: { amount: { gt: 0 } } } }\n' + FIELDS,
-    sql: TRIGGER_HEAD + " where `e`.`event_name` = 'add_cart' and `e`.`event_time` >= TIMESTAMP '2026-11-16 09:00:00' and `e`.`event_time` < TIMESTAMP '2026-11-23 09:00:00' and `e`.`event_time` <= TIMESTAMP '2026-11-23 07:00:00' and not exists (select 1 from `events` as `b` where `b`.`user_id` = `e`.`user_id` and `b`.`event_name` = 'pay_order' and `b`.`event_time` > `e`.`event_time` and `b`.`event_time` <= (`e`.`event_time` + INTERVAL '7200' SECOND) and `b`.`amount` > 0)" + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: add_cart, within: 7d, not_followed_by: { event: pay_order, within: 2h, where: { amount: { gt: 0 } } } }\n' +
+      FIELDS,
+    sql:
+      TRIGGER_HEAD +
+      " where `e`.`event_name` = 'add_cart' and `e`.`event_time` >= TIMESTAMP '2026-11-16 09:00:00' and `e`.`event_time` < TIMESTAMP '2026-11-23 09:00:00' and `e`.`event_time` <= TIMESTAMP '2026-11-23 07:00:00' and not exists (select 1 from `events` as `b` where `b`.`user_id` = `e`.`user_id` and `b`.`event_name` = 'pay_order' and `b`.`event_time` > `e`.`event_time` and `b`.`event_time` <= (`e`.`event_time` + INTERVAL '7200' SECOND) and `b`.`amount` > 0)" +
+      TRIGGER_TAIL,
   },
   {
     feature: 'followed_by: a chain of nested EXISTS, each step within its gap and before at',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, followed_by: [ { event: add_cart, within: 1h }, { event: checkout, within: 30m, where: { channel: app } } ] }\n' + FIELDS,
-    sql: TRIGGER_HEAD + ' where ' + WINDOW_24H + " and exists (select 1 from `events` as `s1` where `s1`.`user_id` = `e`.`user_id` and `s1`.`event_name` = 'add_cart' and `s1`.`event_time` > `e`.`event_time` and `s1`.`event_time` <= (`e`.`event_time` + INTERVAL '3600' SECOND) and `s1`.`event_time` < TIMESTAMP '2026-11-23 09:00:00' and exists (select 1 from `events` as `s2` where `s2`.`user_id` = `s1`.`user_id` and `s2`.`event_name` = 'checkout' and `s2`.`event_time` > `s1`.`event_time` and `s2`.`event_time` <= (`s1`.`event_time` + INTERVAL '1800' SECOND) and `s2`.`channel` = 'app' and `s2`.`event_time` < TIMESTAMP '2026-11-23 09:00:00'))" + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, followed_by: [ { event: add_cart, within: 1h }, { event: checkout, within: 30m, where: { channel: app } } ] }\n' +
+      FIELDS,
+    sql:
+      TRIGGER_HEAD +
+      ' where ' +
+      WINDOW_24H +
+      " and exists (select 1 from `events` as `s1` where `s1`.`user_id` = `e`.`user_id` and `s1`.`event_name` = 'add_cart' and `s1`.`event_time` > `e`.`event_time` and `s1`.`event_time` <= (`e`.`event_time` + INTERVAL '3600' SECOND) and `s1`.`event_time` < TIMESTAMP '2026-11-23 09:00:00' and exists (select 1 from `events` as `s2` where `s2`.`user_id` = `s1`.`user_id` and `s2`.`event_name` = 'checkout' and `s2`.`event_time` > `s1`.`event_time` and `s2`.`event_time` <= (`s1`.`event_time` + INTERVAL '1800' SECOND) and `s2`.`channel` = 'app' and `s2`.`event_time` < TIMESTAMP '2026-11-23 09:00:00'))" +
+      TRIGGER_TAIL,
   },
   {
     feature: 'partition pruning on the events table: a range on the partition column in every read of it',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, partition: { column: dt }, not_followed_by: { event: pay_order, within: 2h } }\n' + FIELDS,
-    sql: TRIGGER_HEAD + ' where ' + WINDOW_24H + " and `e`.`dt` >= '2026-11-22' and `e`.`dt` <= '2026-11-23' and `e`.`event_time` <= TIMESTAMP '2026-11-23 07:00:00' and not exists (select 1 from `events` as `b` where `b`.`user_id` = `e`.`user_id` and `b`.`event_name` = 'pay_order' and `b`.`event_time` > `e`.`event_time` and `b`.`event_time` <= (`e`.`event_time` + INTERVAL '7200' SECOND) and `b`.`dt` >= '2026-11-22' and `b`.`dt` <= '2026-11-23')" + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, partition: { column: dt }, not_followed_by: { event: pay_order, within: 2h } }\n' +
+      FIELDS,
+    sql:
+      TRIGGER_HEAD +
+      ' where ' +
+      WINDOW_24H +
+      " and `e`.`dt` >= '2026-11-22' and `e`.`dt` <= '2026-11-23' and `e`.`event_time` <= TIMESTAMP '2026-11-23 07:00:00' and not exists (select 1 from `events` as `b` where `b`.`user_id` = `e`.`user_id` and `b`.`event_name` = 'pay_order' and `b`.`event_time` > `e`.`event_time` and `b`.`event_time` <= (`e`.`event_time` + INTERVAL '7200' SECOND) and `b`.`dt` >= '2026-11-22' and `b`.`dt` <= '2026-11-23')" +
+      TRIGGER_TAIL,
   },
   {
     feature: 'partition pruning with hourly partitions (yyyyMMddHH)',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 3h, partition: { column: dh, format: yyyyMMddHH } }\n' + FIELDS,
-    sql: TRIGGER_HEAD + " where `e`.`event_name` = 'view_item' and `e`.`event_time` >= TIMESTAMP '2026-11-23 06:00:00' and `e`.`event_time` < TIMESTAMP '2026-11-23 09:00:00' and `e`.`dh` >= '2026112306' and `e`.`dh` <= '2026112309'" + TRIGGER_TAIL,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 3h, partition: { column: dh, format: yyyyMMddHH } }\n' +
+      FIELDS,
+    sql:
+      TRIGGER_HEAD +
+      " where `e`.`event_name` = 'view_item' and `e`.`event_time` >= TIMESTAMP '2026-11-23 06:00:00' and `e`.`event_time` < TIMESTAMP '2026-11-23 09:00:00' and `e`.`dh` >= '2026112306' and `e`.`dh` <= '2026112309'" +
+      TRIGGER_TAIL,
   },
   {
     feature: 'converted in the warehouse: NOT EXISTS over [at - within, at), with partition pruning',
-    yaml: AUDIENCE + 'exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: fridge }, partition: { column: dt, format: yyyyMMdd } } }\n' + FIELDS,
-    sql: SELECT + " where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= TIMESTAMP '2026-10-24 09:00:00' and `c`.`paid_at` < TIMESTAMP '2026-11-23 09:00:00' and `c`.`dt` >= '20261024' and `c`.`dt` <= '20261123' and `c`.`category` = 'fridge')",
+    yaml:
+      AUDIENCE +
+      'exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: fridge }, partition: { column: dt, format: yyyyMMdd } } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      " where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= TIMESTAMP '2026-10-24 09:00:00' and `c`.`paid_at` < TIMESTAMP '2026-11-23 09:00:00' and `c`.`dt` >= '20261024' and `c`.`dt` <= '20261123' and `c`.`category` = 'fridge')",
   },
   {
     feature: 'order_by with NULLs last (IS NULL first, as on MySQL), key as tie-break, limit pushed down',
     yaml: AUDIENCE + 'lead: { fields: [user_id, phone], order_by: { income: desc, age: asc }, limit: 100 }\n',
-    sql: SELECT + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`age` IS NULL, `a`.`age` asc, `a`.`user_id` asc limit 100',
+    sql:
+      SELECT +
+      ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`age` IS NULL, `a`.`age` asc, `a`.`user_id` asc limit 100',
   },
   {
     feature: 'limit alone: ordered by the key so that every engine picks the same people',
@@ -166,7 +251,9 @@ describe('the dry-run funnel on Hive', () => {
   it('counts after each rule, in the same order as the knex family', () => {
     expect(names).toEqual(['audience', 'where', 'segments', 'tags', 'trigger', 'converted', 'shard']);
     expect(renderHiveCount(p, 0).sql).toBe('select count(*) as `n` from `dw`.`dim_user` as `a`');
-    expect(renderHiveCount(p, 1).sql).toBe("select count(*) as `n` from `dw`.`dim_user` as `a` where `a`.`age` between 25 and 45 and `a`.`city` in ('北京', '上海')");
+    expect(renderHiveCount(p, 1).sql).toBe(
+      "select count(*) as `n` from `dw`.`dim_user` as `a` where `a`.`age` between 25 and 45 and `a`.`city` in ('北京', '上海')",
+    );
   });
 
   it('gives a statement that Hive parses for every step, and for the full query', () => {
@@ -175,7 +262,8 @@ describe('the dry-run funnel on Hive', () => {
   });
 
   it('ends each step with the query of the step before plus one rule', () => {
-    for (let i = 1; i < names.length; i++) expect(renderHiveCount(p, i).sql.length).toBeGreaterThan(renderHiveCount(p, i - 1).sql.length);
+    for (let i = 1; i < names.length; i++)
+      expect(renderHiveCount(p, i).sql.length).toBeGreaterThan(renderHiveCount(p, i - 1).sql.length);
   });
 });
 
@@ -197,7 +285,8 @@ describe('HiveQL literals', () => {
     expect(hiveString('a\nb\rc\td\be\x1a')).toBe("'a\\nb\\rc\\td\\be\\Z'");
     // \0 followed by digits would be an octal escape in Hive: NUL is written raw.
     expect(hiveString('\u000012')).toBe("'\u000012'");
-    for (const value of ['a\nb', '\r\n', '\t', '\b', '\x1a', '\u000012', '\u0001\u001f\u007f']) expect(hiveUnescape(hiveString(value))).toBe(value);
+    for (const value of ['a\nb', '\r\n', '\t', '\b', '\x1a', '\u000012', '\u0001\u001f\u007f'])
+      expect(hiveUnescape(hiveString(value))).toBe(value);
   });
 
   it('never lets a value form ${...}, which HiveServer2 substitutes even inside literals', () => {

@@ -17,7 +17,12 @@ import { CancelledError } from '../../src/errors.ts';
 const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
 
 function plan(yaml: string, shard?: Shard) {
-  const job = loadJob('/virtual/oracle-case.yaml', undefined, {}, `name: oracle-case\nsource: wh\ntimezone: Asia/Shanghai\n${yaml}`);
+  const job = loadJob(
+    '/virtual/oracle-case.yaml',
+    undefined,
+    {},
+    `name: oracle-case\nsource: wh\ntimezone: Asia/Shanghai\n${yaml}`,
+  );
   return planJob(job, AT, 'oracle', { shard });
 }
 
@@ -25,7 +30,8 @@ const AUDIENCE = 'audience: { table: dim_user }\n';
 const FIELDS = 'lead: { fields: [user_id, phone] }\n';
 const SELECT = 'select "A"."USER_ID", "A"."USER_ID", "A"."PHONE" from "DIM_USER" "A"';
 const TO_DATE = (n: number) => `TO_DATE(:${n}, 'YYYY-MM-DD HH24:MI:SS')`;
-const RANKED = ' inner join (select "E"."USER_ID" "PERSON_KEY", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E"';
+const RANKED =
+  ' inner join (select "E"."USER_ID" "PERSON_KEY", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E"';
 const JOINED = ') "LT" on "LT"."PERSON_KEY" = "A"."USER_ID" and "LT"."TRIGGER_RANK" = 1';
 const WINDOW = `"E"."EVENT_NAME" = :1 and "E"."EVENT_TIME" >= ${TO_DATE(2)} and "E"."EVENT_TIME" < ${TO_DATE(3)}`;
 const WINDOW_BINDINGS = ['view_item', '2026-11-22 09:00:00', '2026-11-23 09:00:00'];
@@ -40,13 +46,19 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
   {
     feature: 'where scalars (a boolean is bound as 1: no BOOLEAN binds before 23ai)',
     yaml: 'audience: { table: dim_user, where: { gender: M, age: 30, vip: true, score: 1.5, debt: -20 } }\n' + FIELDS,
-    sql: SELECT + ' where "A"."GENDER" = :1 and "A"."AGE" = :2 and "A"."VIP" = :3 and "A"."SCORE" = :4 and "A"."DEBT" = :5',
+    sql:
+      SELECT +
+      ' where "A"."GENDER" = :1 and "A"."AGE" = :2 and "A"."VIP" = :3 and "A"."SCORE" = :4 and "A"."DEBT" = :5',
     bindings: ['M', 30, 1, 1.5, -20],
   },
   {
     feature: 'where operators',
-    yaml: 'audience: { table: dim_user, where: { age: { gte: 18, lt: 65, ne: 40 }, income: { gt: 1000, lte: 9999 }, name: { like: "张%" }, city: { in: [北京, 上海] }, tier: { not_in: [low] }, score: { between: [1, 2] }, email: { is_null: true }, phone: { is_null: false }, wechat: null } }\n' + FIELDS,
-    sql: SELECT + ' where "A"."AGE" >= :1 and "A"."AGE" < :2 and "A"."AGE" <> :3 and "A"."INCOME" > :4 and "A"."INCOME" <= :5 and "A"."NAME" like :6 and "A"."CITY" in (:7, :8) and "A"."TIER" not in (:9) and "A"."SCORE" between :10 and :11 and "A"."EMAIL" is null and "A"."PHONE" is not null and "A"."WECHAT" is null',
+    yaml:
+      'audience: { table: dim_user, where: { age: { gte: 18, lt: 65, ne: 40 }, income: { gt: 1000, lte: 9999 }, name: { like: "张%" }, city: { in: [北京, 上海] }, tier: { not_in: [low] }, score: { between: [1, 2] }, email: { is_null: true }, phone: { is_null: false }, wechat: null } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      ' where "A"."AGE" >= :1 and "A"."AGE" < :2 and "A"."AGE" <> :3 and "A"."INCOME" > :4 and "A"."INCOME" <= :5 and "A"."NAME" like :6 and "A"."CITY" in (:7, :8) and "A"."TIER" not in (:9) and "A"."SCORE" between :10 and :11 and "A"."EMAIL" is null and "A"."PHONE" is not null and "A"."WECHAT" is null',
     bindings: [18, 65, 40, 1000, 9999, '张%', '北京', '上海', 'low', 1, 2],
   },
   {
@@ -57,50 +69,107 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
   },
   {
     feature: 'segments in their own table',
-    yaml: 'audience: { table: dim_user, segments: { table: dw.user_segment, key: uid, value_tier: high, life_stage: [parent] } }\n' + FIELDS,
-    sql: SELECT + ' where exists (select 1 from "DW"."USER_SEGMENT" "S" where "S"."UID" = "A"."USER_ID" and "S"."DIMENSION" = :1 and "S"."SEGMENT" in (:2)) and exists (select 1 from "DW"."USER_SEGMENT" "S" where "S"."UID" = "A"."USER_ID" and "S"."DIMENSION" = :3 and "S"."SEGMENT" in (:4))',
+    yaml:
+      'audience: { table: dim_user, segments: { table: dw.user_segment, key: uid, value_tier: high, life_stage: [parent] } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      ' where exists (select 1 from "DW"."USER_SEGMENT" "S" where "S"."UID" = "A"."USER_ID" and "S"."DIMENSION" = :1 and "S"."SEGMENT" in (:2)) and exists (select 1 from "DW"."USER_SEGMENT" "S" where "S"."UID" = "A"."USER_ID" and "S"."DIMENSION" = :3 and "S"."SEGMENT" in (:4))',
     bindings: ['value_tier', 'high', 'life_stage', 'parent'],
   },
   {
     feature: 'tags all, any, none',
     yaml: 'audience: { table: dim_user, tags: { table: user_tag, all: [a, b], any: [c, d], none: [e] } }\n' + FIELDS,
-    sql: SELECT + ' where exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1)) and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:2)) and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:3, :4)) and not exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:5))',
+    sql:
+      SELECT +
+      ' where exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1)) and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:2)) and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:3, :4)) and not exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:5))',
     bindings: ['a', 'b', 'c', 'd', 'e'],
   },
   {
     feature: 'trigger with trigger.X fields: TO_DATE bounds, NULLS LAST in the ranking',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
-    sql: 'select "A"."USER_ID", "A"."USER_ID", "LT"."TF_EVENT_TIME", "LT"."TF_ITEM_ID" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", "E"."ITEM_ID" "TF_ITEM_ID", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST, "E"."ITEM_ID" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' + WINDOW + JOINED,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
+    sql:
+      'select "A"."USER_ID", "A"."USER_ID", "LT"."TF_EVENT_TIME", "LT"."TF_ITEM_ID" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", "E"."ITEM_ID" "TF_ITEM_ID", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST, "E"."ITEM_ID" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
+      WINDOW +
+      JOINED,
     bindings: WINDOW_BINDINGS,
   },
   {
     feature: 'trigger item with its own where',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, item: { table: items, where: { category: fridge, price: { gt: 5000 } } } }\n' + FIELDS,
-    sql: SELECT + RANKED + ' inner join "ITEMS" "I" on "I"."ITEM_ID" = "E"."ITEM_ID" where ' + WINDOW + ' and "I"."CATEGORY" = :4 and "I"."PRICE" > :5' + JOINED,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, item: { table: items, where: { category: fridge, price: { gt: 5000 } } } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      RANKED +
+      ' inner join "ITEMS" "I" on "I"."ITEM_ID" = "E"."ITEM_ID" where ' +
+      WINDOW +
+      ' and "I"."CATEGORY" = :4 and "I"."PRICE" > :5' +
+      JOINED,
     bindings: [...WINDOW_BINDINGS, 'fridge', 5000],
   },
   {
     feature: 'not_followed_by: NUMTODSINTERVAL gap, the wait bound as TO_DATE',
-    yaml: AUDIENCE + 'trigger: { table: events, event: add_cart, within: 7d, not_followed_by: { event: pay_order, within: 2h, where: { amount: { gt: 0 } } } }\n' + FIELDS,
-    sql: SELECT + RANKED + ` where "E"."EVENT_NAME" = :1 and "E"."EVENT_TIME" >= ${TO_DATE(2)} and "E"."EVENT_TIME" < ${TO_DATE(3)} and "E"."EVENT_TIME" <= ${TO_DATE(4)} and not exists (select 1 from "EVENTS" "B" where "B"."USER_ID" = "E"."USER_ID" and "B"."EVENT_NAME" = :5 and "B"."EVENT_TIME" > "E"."EVENT_TIME" and "B"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:6, 'SECOND')) and "B"."AMOUNT" > :7)` + JOINED,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: add_cart, within: 7d, not_followed_by: { event: pay_order, within: 2h, where: { amount: { gt: 0 } } } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      RANKED +
+      ` where "E"."EVENT_NAME" = :1 and "E"."EVENT_TIME" >= ${TO_DATE(2)} and "E"."EVENT_TIME" < ${TO_DATE(3)} and "E"."EVENT_TIME" <= ${TO_DATE(4)} and not exists (select 1 from "EVENTS" "B" where "B"."USER_ID" = "E"."USER_ID" and "B"."EVENT_NAME" = :5 and "B"."EVENT_TIME" > "E"."EVENT_TIME" and "B"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:6, 'SECOND')) and "B"."AMOUNT" > :7)` +
+      JOINED,
     bindings: ['add_cart', '2026-11-16 09:00:00', '2026-11-23 09:00:00', '2026-11-23 07:00:00', 'pay_order', 7200, 0],
   },
   {
     feature: 'followed_by chain',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h, followed_by: [ { event: add_cart, within: 1h }, { event: checkout, within: 30m, where: { channel: app } } ] }\n' + FIELDS,
-    sql: SELECT + RANKED + ' where ' + WINDOW + ` and exists (select 1 from "EVENTS" "S1" where "S1"."USER_ID" = "E"."USER_ID" and "S1"."EVENT_NAME" = :4 and "S1"."EVENT_TIME" > "E"."EVENT_TIME" and "S1"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:5, 'SECOND')) and "S1"."EVENT_TIME" < ${TO_DATE(6)} and exists (select 1 from "EVENTS" "S2" where "S2"."USER_ID" = "S1"."USER_ID" and "S2"."EVENT_NAME" = :7 and "S2"."EVENT_TIME" > "S1"."EVENT_TIME" and "S2"."EVENT_TIME" <= ("S1"."EVENT_TIME" + NUMTODSINTERVAL(:8, 'SECOND')) and "S2"."CHANNEL" = :9 and "S2"."EVENT_TIME" < ${TO_DATE(10)}))` + JOINED,
-    bindings: [...WINDOW_BINDINGS, 'add_cart', 3600, '2026-11-23 09:00:00', 'checkout', 1800, 'app', '2026-11-23 09:00:00'],
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, followed_by: [ { event: add_cart, within: 1h }, { event: checkout, within: 30m, where: { channel: app } } ] }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      RANKED +
+      ' where ' +
+      WINDOW +
+      ` and exists (select 1 from "EVENTS" "S1" where "S1"."USER_ID" = "E"."USER_ID" and "S1"."EVENT_NAME" = :4 and "S1"."EVENT_TIME" > "E"."EVENT_TIME" and "S1"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:5, 'SECOND')) and "S1"."EVENT_TIME" < ${TO_DATE(6)} and exists (select 1 from "EVENTS" "S2" where "S2"."USER_ID" = "S1"."USER_ID" and "S2"."EVENT_NAME" = :7 and "S2"."EVENT_TIME" > "S1"."EVENT_TIME" and "S2"."EVENT_TIME" <= ("S1"."EVENT_TIME" + NUMTODSINTERVAL(:8, 'SECOND')) and "S2"."CHANNEL" = :9 and "S2"."EVENT_TIME" < ${TO_DATE(10)}))` +
+      JOINED,
+    bindings: [
+      ...WINDOW_BINDINGS,
+      'add_cart',
+      3600,
+      '2026-11-23 09:00:00',
+      'checkout',
+      1800,
+      'app',
+      '2026-11-23 09:00:00',
+    ],
   },
   {
     feature: 'partition column ranges (a Hive feature; harmless on Oracle)',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 3h, partition: { column: dh, format: yyyyMMddHH } }\n' + FIELDS,
-    sql: SELECT + RANKED + ` where "E"."EVENT_NAME" = :1 and "E"."EVENT_TIME" >= ${TO_DATE(2)} and "E"."EVENT_TIME" < ${TO_DATE(3)} and "E"."DH" >= :4 and "E"."DH" <= :5` + JOINED,
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 3h, partition: { column: dh, format: yyyyMMddHH } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      RANKED +
+      ` where "E"."EVENT_NAME" = :1 and "E"."EVENT_TIME" >= ${TO_DATE(2)} and "E"."EVENT_TIME" < ${TO_DATE(3)} and "E"."DH" >= :4 and "E"."DH" <= :5` +
+      JOINED,
     bindings: ['view_item', '2026-11-23 06:00:00', '2026-11-23 09:00:00', '2026112306', '2026112309'],
   },
   {
     feature: 'converted in the warehouse: TO_DATE bounds (a bare string would need NLS_DATE_FORMAT)',
-    yaml: AUDIENCE + 'exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: fridge } } }\n' + FIELDS,
-    sql: SELECT + ` where not exists (select 1 from "ORDERS" "C" where "C"."USER_ID" = "A"."USER_ID" and "C"."PAID_AT" >= ${TO_DATE(1)} and "C"."PAID_AT" < ${TO_DATE(2)} and "C"."CATEGORY" = :3)`,
+    yaml:
+      AUDIENCE +
+      'exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: fridge } } }\n' +
+      FIELDS,
+    sql:
+      SELECT +
+      ` where not exists (select 1 from "ORDERS" "C" where "C"."USER_ID" = "A"."USER_ID" and "C"."PAID_AT" >= ${TO_DATE(1)} and "C"."PAID_AT" < ${TO_DATE(2)} and "C"."CATEGORY" = :3)`,
     bindings: ['2026-10-24 09:00:00', '2026-11-23 09:00:00', 'fridge'],
   },
   {
@@ -111,8 +180,14 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
   },
   {
     feature: 'limit with a trigger field',
-    yaml: AUDIENCE + 'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time], limit: 3 }\n',
-    sql: 'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "LT"."TF_EVENT_TIME" "C2" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' + WINDOW + JOINED + ' order by "A"."USER_ID" asc) where rownum <= :4',
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time], limit: 3 }\n',
+    sql:
+      'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "LT"."TF_EVENT_TIME" "C2" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
+      WINDOW +
+      JOINED +
+      ' order by "A"."USER_ID" asc) where rownum <= :4',
     bindings: [...WINDOW_BINDINGS, 3],
   },
   {
@@ -138,7 +213,10 @@ describe('Oracle SQL per spec feature', () => {
   });
 
   it('counts the dry-run funnel with the same rules, in order', () => {
-    const p = plan('audience: { table: dim_user, where: { age: { gte: 18 } }, tags: { table: user_tag, any: [a] } }\nexclude: { converted: { table: orders, time: paid_at, within: 30d } }\nlead: { fields: [user_id] }\n', { index: 0, count: 3 });
+    const p = plan(
+      'audience: { table: dim_user, where: { age: { gte: 18 } }, tags: { table: user_tag, any: [a] } }\nexclude: { converted: { table: orders, time: paid_at, within: 30d } }\nlead: { fields: [user_id] }\n',
+      { index: 0, count: 3 },
+    );
     const counts = [0, 1, 2, 3, 4].map((n) => renderCount(p, n));
     expect(counts[0].sql).toBe('select count(*) "N" from "DIM_USER" "A"');
     expect(counts[4]).toEqual({
@@ -152,9 +230,13 @@ describe('Oracle connection helpers', () => {
   const base = { type: 'oracle' as const, port: 1521, fetch_array_size: 1000 };
 
   it('takes connect_string as written, or builds host:port/service_name', () => {
-    expect(oracleConnectString('ora', { ...base, connect_string: 'db.example.com:1522/ORCLPDB1' })).toBe('db.example.com:1522/ORCLPDB1');
+    expect(oracleConnectString('ora', { ...base, connect_string: 'db.example.com:1522/ORCLPDB1' })).toBe(
+      'db.example.com:1522/ORCLPDB1',
+    );
     expect(oracleConnectString('ora', { ...base, host: 'db', service_name: 'XEPDB1' })).toBe('db:1521/XEPDB1');
-    expect(() => oracleConnectString('ora', { ...base, host: 'db' })).toThrow(/needs connect_string .* or host and service_name/);
+    expect(() => oracleConnectString('ora', { ...base, host: 'db' })).toThrow(
+      /needs connect_string .* or host and service_name/,
+    );
   });
 
   it('reads NUMBER text as a number only when exact: keys beyond 2^53 keep every digit', () => {
@@ -166,10 +248,33 @@ describe('Oracle connection helpers', () => {
   });
 
   it('turns driver errors into one line without help links or connection ids', () => {
-    const refused = oracleError('ora', Object.assign(new Error('NJS-503: connection to host 127.0.0.1 port 1 could not be established. (CONNECTION_ID=abc==)\nconnect ECONNREFUSED 127.0.0.1:1'), { code: 'NJS-503' }));
-    expect(refused.message).toBe('ora: NJS-503: connection to host 127.0.0.1 port 1 could not be established (connect ECONNREFUSED 127.0.0.1:1)');
-    const missing = oracleError('ora', Object.assign(new Error('ORA-00942: table or view "APP"."NOPE" does not exist\nHelp: https://docs.oracle.com/error-help/db/ora-00942/'), { errorNum: 942 }));
+    const refused = oracleError(
+      'ora',
+      Object.assign(
+        new Error(
+          'NJS-503: connection to host 127.0.0.1 port 1 could not be established. (CONNECTION_ID=abc==)\nconnect ECONNREFUSED 127.0.0.1:1',
+        ),
+        { code: 'NJS-503' },
+      ),
+    );
+    expect(refused.message).toBe(
+      'ora: NJS-503: connection to host 127.0.0.1 port 1 could not be established (connect ECONNREFUSED 127.0.0.1:1)',
+    );
+    const missing = oracleError(
+      'ora',
+      Object.assign(
+        new Error(
+          'ORA-00942: table or view "APP"."NOPE" does not exist\nHelp: https://docs.oracle.com/error-help/db/ora-00942/',
+        ),
+        { errorNum: 942 },
+      ),
+    );
     expect(missing.message).toBe('ora: ORA-00942: table or view "APP"."NOPE" does not exist');
-    expect(oracleError('ora', Object.assign(new Error('ORA-01013: user requested cancel of current operation'), { errorNum: 1013 }))).toBeInstanceOf(CancelledError);
+    expect(
+      oracleError(
+        'ora',
+        Object.assign(new Error('ORA-01013: user requested cancel of current operation'), { errorNum: 1013 }),
+      ),
+    ).toBeInstanceOf(CancelledError);
   });
 });

@@ -280,10 +280,18 @@ const CASES: SqlCase[] = [
     feature: 'segments, long-table form: one EXISTS per dimension',
     job: { audience: 'segments: { table: user_segment, value_tier: [high, top], life_stage: parent }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?, ?)) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
-      mysql: SELECT.mysql + ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?, ?)) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
-      postgres: SELECT.postgres + ' where exists (select 1 from "user_segment" as "s" where "s"."user_id" = "a"."user_id" and "s"."dimension" = $1 and "s"."segment" in ($2, $3)) and exists (select 1 from "user_segment" as "s" where "s"."user_id" = "a"."user_id" and "s"."dimension" = $4 and "s"."segment" in ($5))',
-      oracle: SELECT.oracle + ' where exists (select 1 from "USER_SEGMENT" "S" where "S"."USER_ID" = "A"."USER_ID" and "S"."DIMENSION" = :1 and "S"."SEGMENT" in (:2, :3)) and exists (select 1 from "USER_SEGMENT" "S" where "S"."USER_ID" = "A"."USER_ID" and "S"."DIMENSION" = :4 and "S"."SEGMENT" in (:5))',
+      sqlite:
+        SELECT.sqlite +
+        ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?, ?)) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
+      mysql:
+        SELECT.mysql +
+        ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?, ?)) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
+      postgres:
+        SELECT.postgres +
+        ' where exists (select 1 from "user_segment" as "s" where "s"."user_id" = "a"."user_id" and "s"."dimension" = $1 and "s"."segment" in ($2, $3)) and exists (select 1 from "user_segment" as "s" where "s"."user_id" = "a"."user_id" and "s"."dimension" = $4 and "s"."segment" in ($5))',
+      oracle:
+        SELECT.oracle +
+        ' where exists (select 1 from "USER_SEGMENT" "S" where "S"."USER_ID" = "A"."USER_ID" and "S"."DIMENSION" = :1 and "S"."SEGMENT" in (:2, :3)) and exists (select 1 from "USER_SEGMENT" "S" where "S"."USER_ID" = "A"."USER_ID" and "S"."DIMENSION" = :4 and "S"."SEGMENT" in (:5))',
     },
     bindings: ['value_tier', 'high', 'top', 'life_stage', 'parent'],
   },
@@ -291,10 +299,18 @@ const CASES: SqlCase[] = [
     feature: 'segments, long table qualified with its own key column',
     job: { audience: 'segments: { table: dw.user_segment, key: uid, value_tier: high }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
-      mysql: SELECT.mysql + ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
-      postgres: SELECT.postgres + ' where exists (select 1 from "dw"."user_segment" as "s" where "s"."uid" = "a"."user_id" and "s"."dimension" = $1 and "s"."segment" in ($2))',
-      oracle: SELECT.oracle + ' where exists (select 1 from "DW"."USER_SEGMENT" "S" where "S"."UID" = "A"."USER_ID" and "S"."DIMENSION" = :1 and "S"."SEGMENT" in (:2))',
+      sqlite:
+        SELECT.sqlite +
+        ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
+      mysql:
+        SELECT.mysql +
+        ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
+      postgres:
+        SELECT.postgres +
+        ' where exists (select 1 from "dw"."user_segment" as "s" where "s"."uid" = "a"."user_id" and "s"."dimension" = $1 and "s"."segment" in ($2))',
+      oracle:
+        SELECT.oracle +
+        ' where exists (select 1 from "DW"."USER_SEGMENT" "S" where "S"."UID" = "A"."USER_ID" and "S"."DIMENSION" = :1 and "S"."SEGMENT" in (:2))',
     },
     bindings: ['value_tier', 'high'],
   },
@@ -303,10 +319,18 @@ const CASES: SqlCase[] = [
     feature: 'tags all: one EXISTS per tag',
     job: { audience: 'tags: { table: user_tag, all: [购买力强, 已婚] }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?)) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
-      mysql: SELECT.mysql + ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?)) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
-      postgres: SELECT.postgres + ' where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1)) and exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($2))',
-      oracle: SELECT.oracle + ' where exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1)) and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:2))',
+      sqlite:
+        SELECT.sqlite +
+        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?)) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
+      mysql:
+        SELECT.mysql +
+        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?)) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
+      postgres:
+        SELECT.postgres +
+        ' where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1)) and exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($2))',
+      oracle:
+        SELECT.oracle +
+        ' where exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1)) and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:2))',
     },
     bindings: ['购买力强', '已婚'],
   },
@@ -314,10 +338,18 @@ const CASES: SqlCase[] = [
     feature: 'tags any: one EXISTS with IN',
     job: { audience: 'tags: { table: user_tag, any: [偏好家电, 偏好厨电] }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))',
-      mysql: SELECT.mysql + ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))',
-      postgres: SELECT.postgres + ' where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1, $2))',
-      oracle: SELECT.oracle + ' where exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1, :2))',
+      sqlite:
+        SELECT.sqlite +
+        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))',
+      mysql:
+        SELECT.mysql +
+        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))',
+      postgres:
+        SELECT.postgres +
+        ' where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1, $2))',
+      oracle:
+        SELECT.oracle +
+        ' where exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1, :2))',
     },
     bindings: ['偏好家电', '偏好厨电'],
   },
@@ -325,10 +357,18 @@ const CASES: SqlCase[] = [
     feature: 'tags none: NOT EXISTS',
     job: { audience: 'tags: { table: user_tag, none: [投诉用户] }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
-      mysql: SELECT.mysql + ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
-      postgres: SELECT.postgres + ' where not exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1))',
-      oracle: SELECT.oracle + ' where not exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1))',
+      sqlite:
+        SELECT.sqlite +
+        ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
+      mysql:
+        SELECT.mysql +
+        ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
+      postgres:
+        SELECT.postgres +
+        ' where not exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1))',
+      oracle:
+        SELECT.oracle +
+        ' where not exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:1))',
     },
     bindings: ['投诉用户'],
   },
@@ -336,10 +376,18 @@ const CASES: SqlCase[] = [
     feature: 'tags with key and column options, qualified table',
     job: { audience: 'tags: { table: crm.user_label, key: uid, column: label, all: [a], any: [b], none: [c] }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?))',
-      mysql: SELECT.mysql + ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?))',
-      postgres: SELECT.postgres + ' where exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($1)) and exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($2)) and not exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($3))',
-      oracle: SELECT.oracle + ' where exists (select 1 from "CRM"."USER_LABEL" "T" where "T"."UID" = "A"."USER_ID" and "T"."LABEL" in (:1)) and exists (select 1 from "CRM"."USER_LABEL" "T" where "T"."UID" = "A"."USER_ID" and "T"."LABEL" in (:2)) and not exists (select 1 from "CRM"."USER_LABEL" "T" where "T"."UID" = "A"."USER_ID" and "T"."LABEL" in (:3))',
+      sqlite:
+        SELECT.sqlite +
+        ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?))',
+      mysql:
+        SELECT.mysql +
+        ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?))',
+      postgres:
+        SELECT.postgres +
+        ' where exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($1)) and exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($2)) and not exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($3))',
+      oracle:
+        SELECT.oracle +
+        ' where exists (select 1 from "CRM"."USER_LABEL" "T" where "T"."UID" = "A"."USER_ID" and "T"."LABEL" in (:1)) and exists (select 1 from "CRM"."USER_LABEL" "T" where "T"."UID" = "A"."USER_ID" and "T"."LABEL" in (:2)) and not exists (select 1 from "CRM"."USER_LABEL" "T" where "T"."UID" = "A"."USER_ID" and "T"."LABEL" in (:3))',
     },
     bindings: ['a', 'b', 'c'],
   },
@@ -348,10 +396,18 @@ const CASES: SqlCase[] = [
     feature: 'converted on the same connection: NOT EXISTS over [at - 30d, at)',
     job: { exclude: 'converted: { table: orders, time: paid_at, within: 30d, where: { category: fridge } }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)',
-      mysql: SELECT.mysql + ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)',
-      postgres: SELECT.postgres + ' where not exists (select 1 from "orders" as "c" where "c"."user_id" = "a"."user_id" and "c"."paid_at" >= $1 and "c"."paid_at" < $2 and "c"."category" = $3)',
-      oracle: SELECT.oracle + ' where not exists (select 1 from "ORDERS" "C" where "C"."USER_ID" = "A"."USER_ID" and "C"."PAID_AT" >= TO_DATE(:1, \'YYYY-MM-DD HH24:MI:SS\') and "C"."PAID_AT" < TO_DATE(:2, \'YYYY-MM-DD HH24:MI:SS\') and "C"."CATEGORY" = :3)',
+      sqlite:
+        SELECT.sqlite +
+        ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)',
+      mysql:
+        SELECT.mysql +
+        ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)',
+      postgres:
+        SELECT.postgres +
+        ' where not exists (select 1 from "orders" as "c" where "c"."user_id" = "a"."user_id" and "c"."paid_at" >= $1 and "c"."paid_at" < $2 and "c"."category" = $3)',
+      oracle:
+        SELECT.oracle +
+        ' where not exists (select 1 from "ORDERS" "C" where "C"."USER_ID" = "A"."USER_ID" and "C"."PAID_AT" >= TO_DATE(:1, \'YYYY-MM-DD HH24:MI:SS\') and "C"."PAID_AT" < TO_DATE(:2, \'YYYY-MM-DD HH24:MI:SS\') and "C"."CATEGORY" = :3)',
     },
     bindings: ['2026-10-24 09:00:00', '2026-11-23 09:00:00', 'fridge'],
   },
@@ -359,10 +415,18 @@ const CASES: SqlCase[] = [
     feature: 'converted naming the job source explicitly, with its own key column, 36h',
     job: { exclude: 'converted: { source: wh, table: orders, key: buyer_id, time: paid_at, within: 36h }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where not exists (select 1 from `orders` as `c` where `c`.`buyer_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ?)',
-      mysql: SELECT.mysql + ' where not exists (select 1 from `orders` as `c` where `c`.`buyer_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ?)',
-      postgres: SELECT.postgres + ' where not exists (select 1 from "orders" as "c" where "c"."buyer_id" = "a"."user_id" and "c"."paid_at" >= $1 and "c"."paid_at" < $2)',
-      oracle: SELECT.oracle + ' where not exists (select 1 from "ORDERS" "C" where "C"."BUYER_ID" = "A"."USER_ID" and "C"."PAID_AT" >= TO_DATE(:1, \'YYYY-MM-DD HH24:MI:SS\') and "C"."PAID_AT" < TO_DATE(:2, \'YYYY-MM-DD HH24:MI:SS\'))',
+      sqlite:
+        SELECT.sqlite +
+        ' where not exists (select 1 from `orders` as `c` where `c`.`buyer_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ?)',
+      mysql:
+        SELECT.mysql +
+        ' where not exists (select 1 from `orders` as `c` where `c`.`buyer_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ?)',
+      postgres:
+        SELECT.postgres +
+        ' where not exists (select 1 from "orders" as "c" where "c"."buyer_id" = "a"."user_id" and "c"."paid_at" >= $1 and "c"."paid_at" < $2)',
+      oracle:
+        SELECT.oracle +
+        ' where not exists (select 1 from "ORDERS" "C" where "C"."BUYER_ID" = "A"."USER_ID" and "C"."PAID_AT" >= TO_DATE(:1, \'YYYY-MM-DD HH24:MI:SS\') and "C"."PAID_AT" < TO_DATE(:2, \'YYYY-MM-DD HH24:MI:SS\'))',
     },
     bindings: ['2026-11-21 21:00:00', '2026-11-23 09:00:00'],
   },
@@ -432,7 +496,9 @@ const CASES: SqlCase[] = [
     job: { lead: 'order_by: { income: desc, age: asc }' },
     sql: {
       sqlite: SELECT.sqlite + ' order by `a`.`income` desc NULLS LAST, `a`.`age` asc NULLS LAST, `a`.`user_id` asc',
-      mysql: SELECT.mysql + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`age` IS NULL, `a`.`age` asc, `a`.`user_id` asc',
+      mysql:
+        SELECT.mysql +
+        ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`age` IS NULL, `a`.`age` asc, `a`.`user_id` asc',
       postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."age" asc NULLS LAST, "a"."user_id" asc',
       oracle: SELECT.oracle + ' order by "A"."INCOME" desc NULLS LAST, "A"."AGE" asc NULLS LAST, "A"."USER_ID" asc',
     },
@@ -445,7 +511,8 @@ const CASES: SqlCase[] = [
       sqlite: SELECT.sqlite + ' order by `a`.`income` desc NULLS LAST, `a`.`user_id` asc limit ?',
       mysql: SELECT.mysql + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc limit ?',
       postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc limit $1',
-      oracle: 'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
+      oracle:
+        'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
     },
     bindings: [100],
     pushLimit: true,
@@ -457,7 +524,8 @@ const CASES: SqlCase[] = [
       sqlite: SELECT.sqlite + ' order by `a`.`user_id` asc limit ?',
       mysql: SELECT.mysql + ' order by `a`.`user_id` asc limit ?',
       postgres: SELECT.postgres + ' order by "a"."user_id" asc limit $1',
-      oracle: 'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."USER_ID" asc) where rownum <= :1',
+      oracle:
+        'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."USER_ID" asc) where rownum <= :1',
     },
     bindings: [100],
     pushLimit: true,
@@ -575,8 +643,21 @@ describe('the issue example job', () => {
     const { plan, query } = compile(ISSUE_JOB, dialect);
     expect(query.sql).toBe(ISSUE_SQL[dialect]);
     expect(query.bindings).toEqual([
-      25, 45, '北京', '上海', '深圳', 'M', 'high', 'top', '购买力强', '偏好家电', '偏好厨电', '投诉用户',
-      '2026-10-24 09:00:00', '2026-11-23 09:00:00', 'fridge',
+      25,
+      45,
+      '北京',
+      '上海',
+      '深圳',
+      'M',
+      'high',
+      'top',
+      '购买力强',
+      '偏好家电',
+      '偏好厨电',
+      '投诉用户',
+      '2026-10-24 09:00:00',
+      '2026-11-23 09:00:00',
+      'fridge',
     ]);
     expect(plan.header).toEqual(['user_id', 'name', 'phone', 'city']);
     expect(plan.pushLimit).toBe(false);
@@ -587,6 +668,10 @@ describe('the issue example job', () => {
     const job = loadJob('/virtual/sql-case.yaml', CONNECTIONS, {}, ISSUE_JOB);
     const utc = resolveRunTime('2026-11-23T01:00:00Z', job.timezone);
     expect(utc.local).toBe('2026-11-23 09:00:00');
-    expect(renderQuery(planJob(job, utc, 'postgres')).bindings.slice(-3)).toEqual(['2026-10-24 09:00:00', '2026-11-23 09:00:00', 'fridge']);
+    expect(renderQuery(planJob(job, utc, 'postgres')).bindings.slice(-3)).toEqual([
+      '2026-10-24 09:00:00',
+      '2026-11-23 09:00:00',
+      'fridge',
+    ]);
   });
 });

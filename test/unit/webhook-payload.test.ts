@@ -4,27 +4,53 @@ import { describe, expect, it } from 'vitest';
 import { payloadWriter } from '../../src/destinations/webhook-payload.ts';
 import { idempotencyKey } from '../../src/destinations/webhook-signing.ts';
 
-const value = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.integer()));
+const value = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: 'grapheme' }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.dictionary(fc.string(), fc.integer()),
+);
 
 describe('webhook payload', () => {
   it('equals JSON.stringify of { job, run_id, batch, channel, leads: [{ key, fields… }] } for any values', () => {
     const fields = ['name', 'phone', 'city'];
     const write = payloadWriter({ job: 'j"ob', runId: 'r\\1', channel: '外呼', fields });
     fc.assert(
-      fc.property(fc.array(fc.record({ key: fc.string(), values: fc.tuple(value, value, value) }), { maxLength: 20 }), fc.nat(), (leads, batch) => {
-        const expected = JSON.stringify({
-          job: 'j"ob', run_id: 'r\\1', batch, channel: '外呼',
-          leads: leads.map((l) => ({ key: l.key, ...Object.fromEntries(fields.map((f, i) => [f, l.values[i]])) })),
-        });
-        expect(write(batch, leads).toString('utf8')).toBe(Buffer.from(expected).toString('utf8'));
-      }),
+      fc.property(
+        fc.array(fc.record({ key: fc.string(), values: fc.tuple(value, value, value) }), { maxLength: 20 }),
+        fc.nat(),
+        (leads, batch) => {
+          const expected = JSON.stringify({
+            job: 'j"ob',
+            run_id: 'r\\1',
+            batch,
+            channel: '外呼',
+            leads: leads.map((l) => ({ key: l.key, ...Object.fromEntries(fields.map((f, i) => [f, l.values[i]])) })),
+          });
+          expect(write(batch, leads).toString('utf8')).toBe(Buffer.from(expected).toString('utf8'));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it('writes big integers as text and a missing channel as null', () => {
-    const body = JSON.parse(payloadWriter({ job: 'j', runId: 'r', fields: ['id'] })(1, [{ key: '9007199254740993', values: [9007199254740993n] }]).toString());
-    expect(body).toEqual({ job: 'j', run_id: 'r', batch: 1, channel: null, leads: [{ key: '9007199254740993', id: '9007199254740993' }] });
+    const body = JSON.parse(
+      payloadWriter({ job: 'j', runId: 'r', fields: ['id'] })(1, [
+        { key: '9007199254740993', values: [9007199254740993n] },
+      ]).toString(),
+    );
+    expect(body).toEqual({
+      job: 'j',
+      run_id: 'r',
+      batch: 1,
+      channel: null,
+      leads: [{ key: '9007199254740993', id: '9007199254740993' }],
+    });
   });
 
   it('derives one Idempotency-Key per (job, at, destination, batch keys)', () => {
@@ -36,6 +62,7 @@ describe('webhook payload', () => {
       idempotencyKey('job', '2026-11-23T09:00:00+08:00', 'http://crm/other', ['1', '2']),
       idempotencyKey('job', '2026-11-23T09:00:00+08:00', 'http://crm/leads', ['1', '3']),
       idempotencyKey('job', '2026-11-23T09:00:00+08:00', 'http://crm/leads', ['12']),
-    ]) expect(other).not.toBe(key);
+    ])
+      expect(other).not.toBe(key);
   });
 });

@@ -17,7 +17,15 @@
 // MariaDB, which runs the statements in the tests, reads every one of these escapes the same way.
 const NAIVE_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
-const ESCAPES: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\x1a': '\\Z' };
+const ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\x1a': '\\Z',
+};
 
 export function hiveString(value: string): string {
   let out = "'";
@@ -52,9 +60,14 @@ export function hiveTimestamp(local: string): string {
 /** Any value a job can hold (string, number, boolean) as its HiveQL literal. */
 export function hiveLiteral(value: unknown): string {
   switch (typeof value) {
-    case 'string': return hiveString(value);
-    case 'number': case 'bigint': return hiveNumber(value);
-    case 'boolean': return hiveBoolean(value);
-    default: throw new Error(`a ${value === null ? 'null' : typeof value} value has no HiveQL literal here`);
+    case 'string':
+      return hiveString(value);
+    case 'number':
+    case 'bigint':
+      return hiveNumber(value);
+    case 'boolean':
+      return hiveBoolean(value);
+    default:
+      throw new Error(`a ${value === null ? 'null' : typeof value} value has no HiveQL literal here`);
   }
 }

@@ -32,7 +32,8 @@ export function renderHiveQL(qb: Knex.QueryBuilder): string {
   // the text is a placeholder. Checked, so that a future rule with a '?' in its SQL fails
   // loudly here instead of shifting every value by one.
   const parts = sql.split('?');
-  if (parts.length !== bindings.length + 1) throw new Error(`HiveQL: ${parts.length - 1} placeholders for ${bindings.length} values in: ${sql}`);
+  if (parts.length !== bindings.length + 1)
+    throw new Error(`HiveQL: ${parts.length - 1} placeholders for ${bindings.length} values in: ${sql}`);
   let out = parts[0];
   for (let i = 0; i < bindings.length; i++) out += hiveLiteral(bindings[i]) + parts[i + 1];
   return out;

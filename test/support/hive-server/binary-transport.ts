@@ -39,10 +39,11 @@ export function listenBinary(processor: ThriftProcessor, options: BinaryListenOp
       const { port } = server.address() as net.AddressInfo;
       resolve({
         port,
-        close: () => new Promise<void>((done) => {
-          for (const socket of sockets) socket.destroy();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => done());
+          }),
       });
     });
   });

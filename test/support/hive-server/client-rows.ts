@@ -38,11 +38,13 @@ export function decodeRowSet(rowSet: any): unknown[][] {
   const count = columns[0]?.values.length ?? 0;
   const rows: unknown[][] = [];
   for (let i = 0; i < count; i++) {
-    rows.push(columns.map((c) => {
-      if (isNull(c.nulls, i)) return null;
-      const value: any = c.values[i];
-      return c.kind === 'i64Val' ? (value.buffer as Buffer).readBigInt64BE(value.offset).toString() : value;
-    }));
+    rows.push(
+      columns.map((c) => {
+        if (isNull(c.nulls, i)) return null;
+        const value: any = c.values[i];
+        return c.kind === 'i64Val' ? (value.buffer as Buffer).readBigInt64BE(value.offset).toString() : value;
+      }),
+    );
   }
   return rows;
 }

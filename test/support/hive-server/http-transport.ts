@@ -26,7 +26,9 @@ function basicCredentials(header: string | undefined): { user: string; password:
 function authorized(header: string | undefined, users: Record<string, string> | undefined): boolean {
   if (users === undefined) return true; // hive.server2.authentication=NONE accepts anyone
   const credentials = basicCredentials(header);
-  return credentials !== null && Object.hasOwn(users, credentials.user) && users[credentials.user] === credentials.password;
+  return (
+    credentials !== null && Object.hasOwn(users, credentials.user) && users[credentials.user] === credentials.password
+  );
 }
 
 /**
@@ -45,10 +47,16 @@ function authenticationFailure(body: Buffer): Buffer | null {
     if (request === null) return null;
     const { fname, rseqid } = request;
     let reply: Buffer | null = null;
-    const output = new thrift.TBinaryProtocol(new thrift.TBufferedTransport(undefined, (bytes: Buffer) => { reply = bytes; }));
+    const output = new thrift.TBinaryProtocol(
+      new thrift.TBufferedTransport(undefined, (bytes: Buffer) => {
+        reply = bytes;
+      }),
+    );
     output.writeMessageBegin(fname, thrift.Thrift.MessageType.EXCEPTION, rseqid);
-    new thrift.Thrift.TApplicationException(thrift.Thrift.TApplicationExceptionType.UNKNOWN,
-      'Authentication Error: Error validating the login').write(output);
+    new thrift.Thrift.TApplicationException(
+      thrift.Thrift.TApplicationExceptionType.UNKNOWN,
+      'Authentication Error: Error validating the login',
+    ).write(output);
     output.writeMessageEnd();
     output.flush();
     return reply;
@@ -89,11 +97,12 @@ export function listenHttp(processor: ThriftProcessor, options: HttpListenOption
       const { port } = server.address() as AddressInfo;
       resolve({
         port,
-        close: () => new Promise<void>((done) => {
-          // Node's client agent keeps sockets alive, which would hold server.close() open.
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            // Node's client agent keeps sockets alive, which would hold server.close() open.
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

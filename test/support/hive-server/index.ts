@@ -10,18 +10,18 @@ export { HIVEQL_REWRITES } from './rewrites.ts';
 export { DEFAULT_HTTP_PATH } from './http-transport.ts';
 
 export interface HiveTestServerOptions {
-  database: string;                 // MariaDB database the statements run in (the Hive "database")
-  transport?: 'binary' | 'http';    // binary = Thrift over TCP; http = Thrift over HTTP POST at '/cliservice'
-  auth?: 'nosasl' | 'plain';        // binary only: raw Thrift, or SASL PLAIN then framed Thrift
-  users?: Record<string, string>;   // PLAIN (binary) and HTTP Basic credentials; omitted = accept anyone
-  queryDelayMs?: number;            // operations report RUNNING at least this long
+  database: string; // MariaDB database the statements run in (the Hive "database")
+  transport?: 'binary' | 'http'; // binary = Thrift over TCP; http = Thrift over HTTP POST at '/cliservice'
+  auth?: 'nosasl' | 'plain'; // binary only: raw Thrift, or SASL PLAIN then framed Thrift
+  users?: Record<string, string>; // PLAIN (binary) and HTTP Basic credentials; omitted = accept anyone
+  queryDelayMs?: number; // operations report RUNNING at least this long
 }
 
 export interface HiveTestServer {
   port: number;
-  statements: string[];             // every ExecuteStatement text received, in order
-  sessionsOpen(): number;           // sessions currently open
-  cancelled: number;                // count of CancelOperation calls
+  statements: string[]; // every ExecuteStatement text received, in order
+  sessionsOpen(): number; // sessions currently open
+  cancelled: number; // count of CancelOperation calls
   close(): Promise<void>;
 }
 
@@ -39,16 +39,19 @@ export async function startHiveTestServer(options: HiveTestServerOptions): Promi
 
   const service = new HiveService({ database: options.database, engine, queryDelayMs: options.queryDelayMs ?? 0 });
   const processor = new TCLIService.Processor(service.processorHandler());
-  const listener = options.transport === 'http'
-    ? await listenHttp(processor, { users: options.users })
-    : await listenBinary(processor, { auth: options.auth ?? 'nosasl', users: options.users });
+  const listener =
+    options.transport === 'http'
+      ? await listenHttp(processor, { users: options.users })
+      : await listenBinary(processor, { auth: options.auth ?? 'nosasl', users: options.users });
 
   let closing: Promise<void> | null = null;
   return {
     port: listener.port,
     statements: service.statements,
     sessionsOpen: () => service.sessionsOpen(),
-    get cancelled() { return service.cancelled; },
+    get cancelled() {
+      return service.cancelled;
+    },
     close: () => {
       closing ??= (async () => {
         await listener.close();

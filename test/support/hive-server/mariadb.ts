@@ -45,11 +45,20 @@ export class MariaDbCursor {
   private wake: (() => void) | null = null;
   private markReady!: () => void;
 
-  constructor(private readonly conn: mysql.Connection, sql: string, private readonly kill: (threadId: number) => Promise<void>) {
-    this.ready = new Promise((resolve) => { this.markReady = resolve; });
+  constructor(
+    private readonly conn: mysql.Connection,
+    sql: string,
+    private readonly kill: (threadId: number) => Promise<void>,
+  ) {
+    this.ready = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
     conn.on('error', (error) => this.fail(error));
     const query = conn.query({ sql, rowsAsArray: true });
-    query.on('fields', (fields: FieldPacket[]) => { this.fields = fields; this.markReady(); });
+    query.on('fields', (fields: FieldPacket[]) => {
+      this.fields = fields;
+      this.markReady();
+    });
     query.on('result', (row: unknown) => {
       if (!this.fields) {
         // No column header: an OK packet (DDL/DML) rather than a row.
@@ -78,7 +87,9 @@ export class MariaDbCursor {
     this.wanted = max;
     while (this.rows.length < max && !this.done) {
       // Register before resuming: resume() may deliver queued rows synchronously.
-      const woken = new Promise<void>((resolve) => { this.wake = resolve; });
+      const woken = new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
       this.resume();
       if (this.rows.length < max && !this.done) await woken;
     }
@@ -134,13 +145,20 @@ export class MariaDbEngine {
   }
 
   async databaseExists(database: string): Promise<boolean> {
-    const [rows] = await this.admin.promise().query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
+    const [rows] = await this.admin
+      .promise()
+      .query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
     return (rows as unknown[]).length > 0;
   }
 
   open(database: string, sql: string): MariaDbCursor {
     const conn = mysql.createConnection({ ...connectionOptions(this.config), database });
-    return new MariaDbCursor(conn, sql, (threadId) => this.admin.promise().query(`KILL QUERY ${Number(threadId)}`).then(() => undefined));
+    return new MariaDbCursor(conn, sql, (threadId) =>
+      this.admin
+        .promise()
+        .query(`KILL QUERY ${Number(threadId)}`)
+        .then(() => undefined),
+    );
   }
 
   async end(): Promise<void> {

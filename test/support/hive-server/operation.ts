@@ -19,9 +19,15 @@ export interface ResultSource {
 export function cursorSource(cursor: MariaDbCursor): ResultSource {
   return {
     ready: cursor.ready,
-    get error() { return cursor.error; },
-    get exhausted() { return cursor.exhausted; },
-    get affectedRows() { return cursor.affectedRows; },
+    get error() {
+      return cursor.error;
+    },
+    get exhausted() {
+      return cursor.exhausted;
+    },
+    get affectedRows() {
+      return cursor.affectedRows;
+    },
     columns: () => cursor.fields?.map(hiveColumn) ?? null,
     read: (max) => cursor.read(max),
     cancel: () => cursor.cancel(),
@@ -36,21 +42,35 @@ export function staticSource(columns: HiveColumn[] | null, rows: unknown[][] = [
     ready: Promise.resolve(),
     error: null,
     affectedRows: null,
-    get exhausted() { return position >= rows.length; },
+    get exhausted() {
+      return position >= rows.length;
+    },
     columns: () => columns,
-    read: async (max) => { const batch = rows.slice(position, position + max); position += batch.length; return batch; },
+    read: async (max) => {
+      const batch = rows.slice(position, position + max);
+      position += batch.length;
+      return batch;
+    },
     cancel: async () => undefined,
     close: () => undefined,
   };
 }
 
-export interface HandleId { guid: Buffer; secret: Buffer }
+export interface HandleId {
+  guid: Buffer;
+  secret: Buffer;
+}
 export const newHandleId = (): HandleId => ({ guid: randomBytes(16), secret: randomBytes(16) });
-export const handleKey = (id: { guid: Buffer } | null | undefined): string => id?.guid ? Buffer.from(id.guid).toString('hex') : '';
+export const handleKey = (id: { guid: Buffer } | null | undefined): string =>
+  id?.guid ? Buffer.from(id.guid).toString('hex') : '';
 
 export type OperationState = 'RUNNING' | 'FINISHED' | 'ERROR' | 'CANCELED' | 'CLOSED' | 'TIMEDOUT';
 
-export interface OperationError { message: string; sqlState?: string; errorCode?: number }
+export interface OperationError {
+  message: string;
+  sqlState?: string;
+  errorCode?: number;
+}
 
 /** HiveServer2 states the engine error after its own prefix; MariaDB's text stays intact. */
 function operationError(error: Error): OperationError {
@@ -61,10 +81,16 @@ function operationError(error: Error): OperationError {
 /** Wakes status long-polls when the state moves. */
 class Signal {
   private waiters = new Set<() => void>();
-  notify(): void { for (const wake of [...this.waiters]) wake(); }
+  notify(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); this.waiters.delete(done); resolve(); };
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
       const timer = setTimeout(done, ms);
       this.waiters.add(done);
     });
@@ -95,18 +121,25 @@ export class Operation {
   private readonly timers: NodeJS.Timeout[] = [];
   private markSettled!: () => void;
 
-  constructor(private readonly open: () => ResultSource, options: OperationOptions) {
+  constructor(
+    private readonly open: () => ResultSource,
+    options: OperationOptions,
+  ) {
     this.source = open();
     const delay = new Promise<void>((resolve) => this.timers.push(setTimeout(resolve, options.delayMs)));
-    this.settled = new Promise<void>((resolve) => { this.markSettled = resolve; });
+    this.settled = new Promise<void>((resolve) => {
+      this.markSettled = resolve;
+    });
     void Promise.all([this.source.ready, delay]).then(() => this.finishExecution());
     if (options.timeoutMs > 0) {
-      this.timers.push(setTimeout(() => {
-        if (this.state !== 'RUNNING') return;
-        this.error = { message: `Query timed out after ${options.timeoutMs / 1000} seconds` };
-        this.transition('TIMEDOUT');
-        void this.source.cancel();
-      }, options.timeoutMs));
+      this.timers.push(
+        setTimeout(() => {
+          if (this.state !== 'RUNNING') return;
+          this.error = { message: `Query timed out after ${options.timeoutMs / 1000} seconds` };
+          this.transition('TIMEDOUT');
+          void this.source.cancel();
+        }, options.timeoutMs),
+      );
     }
     // Timers must never keep a test process alive.
     for (const timer of this.timers) timer.unref();

@@ -16,8 +16,24 @@ export interface HiveColumn {
 
 // mysql2's MYSQL_TYPE_* numbers (wire column types) and column flags.
 const MY = {
-  DECIMAL: 0, TINY: 1, SHORT: 2, LONG: 3, FLOAT: 4, DOUBLE: 5, NULL: 6, TIMESTAMP: 7, LONGLONG: 8,
-  INT24: 9, DATE: 10, TIME: 11, DATETIME: 12, YEAR: 13, NEWDATE: 14, BIT: 16, NEWDECIMAL: 246, GEOMETRY: 255,
+  DECIMAL: 0,
+  TINY: 1,
+  SHORT: 2,
+  LONG: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  NULL: 6,
+  TIMESTAMP: 7,
+  LONGLONG: 8,
+  INT24: 9,
+  DATE: 10,
+  TIME: 11,
+  DATETIME: 12,
+  YEAR: 13,
+  NEWDATE: 14,
+  BIT: 16,
+  NEWDECIMAL: 246,
+  GEOMETRY: 255,
 } as const;
 const UNSIGNED_FLAG = 32;
 const BINARY_CHARSET = 63;
@@ -26,7 +42,12 @@ function isUnsigned(field: FieldPacket): boolean {
   return typeof field.flags === 'number' ? (field.flags & UNSIGNED_FLAG) !== 0 : field.flags.includes('UNSIGNED');
 }
 
-function column(name: string, type: keyof typeof T.TTypeId | string, kind: ColumnKind, extra: Partial<HiveColumn> = {}): HiveColumn {
+function column(
+  name: string,
+  type: keyof typeof T.TTypeId | string,
+  kind: ColumnKind,
+  extra: Partial<HiveColumn> = {},
+): HiveColumn {
   return { name, typeId: T.TTypeId[type], kind, ...extra };
 }
 
@@ -47,7 +68,9 @@ export function hiveColumn(field: FieldPacket): HiveColumn {
       return unsigned ? column(name, 'BIGINT_TYPE', 'i64Val') : column(name, 'INT_TYPE', 'i32Val');
     case MY.LONGLONG:
       // BIGINT UNSIGNED does not fit i64; Hive would need DECIMAL(20,0) for it.
-      return unsigned ? column(name, 'DECIMAL_TYPE', 'stringVal', { precision: 20, scale: 0 }) : column(name, 'BIGINT_TYPE', 'i64Val');
+      return unsigned
+        ? column(name, 'DECIMAL_TYPE', 'stringVal', { precision: 20, scale: 0 })
+        : column(name, 'BIGINT_TYPE', 'i64Val');
     case MY.FLOAT:
       return column(name, 'FLOAT_TYPE', 'doubleVal');
     case MY.DOUBLE:
@@ -72,7 +95,9 @@ export function hiveColumn(field: FieldPacket): HiveColumn {
       return column(name, 'BINARY_TYPE', 'binaryVal');
     default:
       // Text of every kind (VARCHAR, TEXT, ENUM, SET, JSON, TIME) is a Hive STRING, unless it is bytes.
-      return field.characterSet === BINARY_CHARSET ? column(name, 'BINARY_TYPE', 'binaryVal') : column(name, 'STRING_TYPE', 'stringVal');
+      return field.characterSet === BINARY_CHARSET
+        ? column(name, 'BINARY_TYPE', 'binaryVal')
+        : column(name, 'STRING_TYPE', 'stringVal');
   }
 }
 
@@ -82,14 +107,19 @@ export function tableSchema(columns: HiveColumn[]): unknown {
       columnName: c.name,
       position: index + 1,
       typeDesc: {
-        types: [{
-          primitiveEntry: {
-            type: c.typeId,
-            typeQualifiers: c.precision === undefined ? undefined : {
-              qualifiers: { precision: { i32Value: c.precision }, scale: { i32Value: c.scale ?? 0 } },
+        types: [
+          {
+            primitiveEntry: {
+              type: c.typeId,
+              typeQualifiers:
+                c.precision === undefined
+                  ? undefined
+                  : {
+                      qualifiers: { precision: { i32Value: c.precision }, scale: { i32Value: c.scale ?? 0 } },
+                    },
             },
           },
-        }],
+        ],
       },
     })),
   };
@@ -100,20 +130,32 @@ const ZERO_I64 = new Int64(0);
 /** Converts one non-null MariaDB value (as mysql2 returns it with the options in mariadb.ts). */
 function encode(kind: ColumnKind, value: unknown): unknown {
   switch (kind) {
-    case 'boolVal': return Number(value) !== 0;
+    case 'boolVal':
+      return Number(value) !== 0;
     case 'byteVal':
     case 'i16Val':
     case 'i32Val':
-    case 'doubleVal': return Number(value);
-    case 'i64Val': return int64FromDecimalString(String(value));
-    case 'binaryVal': return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
-    case 'stringVal': return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    case 'doubleVal':
+      return Number(value);
+    case 'i64Val':
+      return int64FromDecimalString(String(value));
+    case 'binaryVal':
+      return Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
+    case 'stringVal':
+      return Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
   }
 }
 
 // Hive fills null slots with the type's zero value; only the bitmap says they are null.
 const PLACEHOLDER: Record<ColumnKind, unknown> = {
-  boolVal: false, byteVal: 0, i16Val: 0, i32Val: 0, doubleVal: 0, i64Val: ZERO_I64, binaryVal: Buffer.alloc(0), stringVal: '',
+  boolVal: false,
+  byteVal: 0,
+  i16Val: 0,
+  i32Val: 0,
+  doubleVal: 0,
+  i64Val: ZERO_I64,
+  binaryVal: Buffer.alloc(0),
+  stringVal: '',
 };
 
 export function rowSet(columns: HiveColumn[], rows: unknown[][], startRowOffset: number): unknown {

@@ -4,7 +4,13 @@
 // length-prefixed frames, i.e. exactly what thrift.TFramedTransport reads and writes.
 import type { Socket } from 'node:net';
 
-export enum SaslStatus { START = 1, OK = 2, BAD = 3, ERROR = 4, COMPLETE = 5 }
+export enum SaslStatus {
+  START = 1,
+  OK = 2,
+  BAD = 3,
+  ERROR = 4,
+  COMPLETE = 5,
+}
 
 /** Negotiation frames are tiny; anything bigger means the peer is not speaking SASL. */
 const MAX_NEGOTIATION_PAYLOAD = 64 * 1024;
@@ -35,7 +41,10 @@ function parsePlainResponse(payload: Buffer): { user: string; password: string }
  * the client reads the status byte and fails instead of waiting.
  * `users` undefined accepts any credentials (hive.server2.authentication=NONE).
  */
-export function negotiateSaslPlain(socket: Socket, users: Record<string, string> | undefined): Promise<SaslPlainResult | null> {
+export function negotiateSaslPlain(
+  socket: Socket,
+  users: Record<string, string> | undefined,
+): Promise<SaslPlainResult | null> {
   return new Promise((resolve) => {
     let buffered = Buffer.alloc(0);
     let sawStart = false;
@@ -65,7 +74,8 @@ export function negotiateSaslPlain(socket: Socket, users: Record<string, string>
         buffered = buffered.subarray(5 + length);
 
         if (!sawStart) {
-          if (status !== SaslStatus.START) return reject(SaslStatus.ERROR, 'Expecting START status, received ' + status);
+          if (status !== SaslStatus.START)
+            return reject(SaslStatus.ERROR, 'Expecting START status, received ' + status);
           const mechanism = payload.toString('utf8');
           if (mechanism !== 'PLAIN') return reject(SaslStatus.BAD, `Unsupported mechanism type ${mechanism}`);
           sawStart = true;
@@ -76,8 +86,10 @@ export function negotiateSaslPlain(socket: Socket, users: Record<string, string>
           return reject(SaslStatus.ERROR, 'Expecting OK or COMPLETE status, received ' + status);
         }
         const credentials = parsePlainResponse(payload);
-        const accepted = credentials !== null
-          && (users === undefined || (Object.hasOwn(users, credentials.user) && users[credentials.user] === credentials.password));
+        const accepted =
+          credentials !== null &&
+          (users === undefined ||
+            (Object.hasOwn(users, credentials.user) && users[credentials.user] === credentials.password));
         // HiveServer2's PlainSaslServer wraps every failed login in this message.
         if (!accepted) return reject(SaslStatus.BAD, 'Error validating the login');
         socket.write(frame(SaslStatus.COMPLETE, Buffer.alloc(0)));

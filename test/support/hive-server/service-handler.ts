@@ -3,7 +3,15 @@
 import { TCLIService, T, int64ToNumber } from './thrift-runtime.ts';
 import { applyRewrites } from './rewrites.ts';
 import { HIVE_DEFAULT_DATABASE, confKey, parseSessionCommand, showRows } from './session-commands.ts';
-import { Operation, cursorSource, handleKey, newHandleId, staticSource, type HandleId, type ResultSource } from './operation.ts';
+import {
+  Operation,
+  cursorSource,
+  handleKey,
+  newHandleId,
+  staticSource,
+  type HandleId,
+  type ResultSource,
+} from './operation.ts';
 import type { MariaDbEngine } from './mariadb.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -28,11 +36,19 @@ export interface HandlerOptions {
 }
 
 const ok = () => ({ statusCode: T.TStatusCode.SUCCESS_STATUS });
-const failure = (message: string, extra: { sqlState?: string; errorCode?: number } = {}) =>
-  ({ statusCode: T.TStatusCode.ERROR_STATUS, errorMessage: message, ...extra });
+const failure = (message: string, extra: { sqlState?: string; errorCode?: number } = {}) => ({
+  statusCode: T.TStatusCode.ERROR_STATUS,
+  errorMessage: message,
+  ...extra,
+});
 
 class HiveError extends Error {
-  constructor(message: string, readonly statusCode: number = T.TStatusCode.ERROR_STATUS) { super(message); }
+  constructor(
+    message: string,
+    readonly statusCode: number = T.TStatusCode.ERROR_STATUS,
+  ) {
+    super(message);
+  }
 }
 
 const OPERATION_STATE: Record<Operation['state'], number> = {
@@ -68,19 +84,28 @@ export class HiveService {
       CloseOperation: (req) => this.closeOperation(req),
       GetResultSetMetadata: (req) => this.getResultSetMetadata(req),
       FetchResults: (req) => this.fetchResults(req),
-      SetClientInfo: async (req) => { this.session(req.sessionHandle); return { status: ok() }; },
+      SetClientInfo: async (req) => {
+        this.session(req.sessionHandle);
+        return { status: ok() };
+      },
     };
     const handler: Record<string, (req: Req) => Promise<unknown>> = {};
     for (const key of Object.keys(TCLIService.Processor.prototype)) {
       const name = /^process_(\w+)$/.exec(key)?.[1];
       if (!name) continue;
-      const impl = implemented[name] ?? (async () => { throw new HiveError(`${name} is not supported by the Hive test server`); });
+      const impl =
+        implemented[name] ??
+        (async () => {
+          throw new HiveError(`${name} is not supported by the Hive test server`);
+        });
       handler[name] = async (req) => {
         try {
           return await impl(req);
         } catch (error) {
           const e = error as HiveError;
-          return { status: { ...failure(e.message ?? String(error)), statusCode: e.statusCode ?? T.TStatusCode.ERROR_STATUS } };
+          return {
+            status: { ...failure(e.message ?? String(error)), statusCode: e.statusCode ?? T.TStatusCode.ERROR_STATUS },
+          };
         }
       };
     }
@@ -117,13 +142,21 @@ export class HiveService {
     const newest = T.TProtocolVersion.HIVE_CLI_SERVICE_PROTOCOL_V11;
     if (req.client_protocol < V6) {
       // Older protocols page results as rows (TRow); only column-based row sets are implemented.
-      throw new HiveError(`The Hive test server needs HIVE_CLI_SERVICE_PROTOCOL_V6 or later, got ${req.client_protocol}`);
+      throw new HiveError(
+        `The Hive test server needs HIVE_CLI_SERVICE_PROTOCOL_V6 or later, got ${req.client_protocol}`,
+      );
     }
-    const session: Session = { id: newHandleId(), database: this.options.database, conf: new Map(), operations: new Set() };
+    const session: Session = {
+      id: newHandleId(),
+      database: this.options.database,
+      conf: new Map(),
+      operations: new Set(),
+    };
     for (const [key, value] of Object.entries<string>(req.configuration ?? {})) {
       if (key === 'use:database') {
         const database = this.resolveDatabase(value);
-        if (!(await this.options.engine.databaseExists(database))) throw new HiveError(`Failed to open new session: Database does not exist: ${value}`);
+        if (!(await this.options.engine.databaseExists(database)))
+          throw new HiveError(`Failed to open new session: Database does not exist: ${value}`);
         session.database = database;
       } else if (key.startsWith('set:hiveconf:')) {
         session.conf.set(key.slice('set:hiveconf:'.length), value);
@@ -170,20 +203,32 @@ export class HiveService {
     const command = parseSessionCommand(statement);
     const { engine } = this.options;
     if (command?.kind === 'set') {
-      return () => { session.conf.set(command.key, command.value); return staticSource(null); };
+      return () => {
+        session.conf.set(command.key, command.value);
+        return staticSource(null);
+      };
     }
     if (command?.kind === 'show') {
       const columns = [{ name: 'set', typeId: T.TTypeId.STRING_TYPE, kind: 'stringVal' as const }];
-      return () => staticSource(columns, showRows(session.conf, command.key).map((row) => [row]));
+      return () =>
+        staticSource(
+          columns,
+          showRows(session.conf, command.key).map((row) => [row]),
+        );
     }
     if (command?.kind === 'use' && command.database.toLowerCase() === HIVE_DEFAULT_DATABASE) {
-      return () => { session.database = this.options.database; return staticSource(null); };
+      return () => {
+        session.database = this.options.database;
+        return staticSource(null);
+      };
     }
     if (command?.kind === 'use') {
       // MariaDB checks the name and words the error; success moves the session there.
       return () => {
         const source = cursorSource(engine.open(session.database, statement));
-        void source.ready.then(() => { if (!source.error) session.database = command.database; });
+        void source.ready.then(() => {
+          if (!source.error) session.database = command.database;
+        });
         return source;
       };
     }
@@ -264,7 +309,11 @@ export class HiveService {
     const operation = this.operation(req.operationHandle);
     if (req.fetchType === 1) {
       // Operation logs: none are kept, but the shape (one string column) is what clients expect.
-      return { status: ok(), hasMoreRows: false, results: { startRowOffset: 0, rows: [], columns: [{ stringVal: { values: [], nulls: Buffer.alloc(0) } }] } };
+      return {
+        status: ok(),
+        hasMoreRows: false,
+        results: { startRowOffset: 0, rows: [], columns: [{ stringVal: { values: [], nulls: Buffer.alloc(0) } }] },
+      };
     }
     const O = T.TFetchOrientation;
     const orientation = req.orientation === O.FETCH_FIRST ? 'first' : req.orientation === O.FETCH_NEXT ? 'next' : null;

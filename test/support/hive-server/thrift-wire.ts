@@ -46,7 +46,9 @@ export function thriftReceiver(processor: ThriftProcessor, Transport: any, hooks
 
 export function attachThrift(stream: Duplex, processor: ThriftProcessor, Transport: any, alreadyRead?: Buffer): void {
   const receive = thriftReceiver(processor, Transport, {
-    write: (bytes) => { if (!stream.destroyed && stream.writable) stream.write(bytes); },
+    write: (bytes) => {
+      if (!stream.destroyed && stream.writable) stream.write(bytes);
+    },
     // A message the generated code cannot parse leaves the stream unusable; HiveServer2 drops the connection too.
     onFatal: () => stream.destroy(),
   });
