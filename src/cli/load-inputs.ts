@@ -9,6 +9,14 @@ export function loadInputs(
   connectionsFile: string | undefined,
 ): { connections: Connections; jobs: Job[] } {
   const connections = loadConnections(findConnectionsFile(connectionsFile, jobFiles[0]));
+  return { connections, jobs: loadJobs(jobFiles, connections) };
+}
+
+/**
+ * Every job file, all problems collected into one SpecError (exit 2). Without `connections`
+ * the jobs' connection names are not checked (`compile --dialect` needs no connections file).
+ */
+export function loadJobs(jobFiles: string[], connections: Connections | undefined): Job[] {
   const issues: SpecIssue[] = [];
   const jobs: Job[] = [];
   for (const file of jobFiles) {
@@ -26,7 +34,7 @@ export function loadInputs(
     names.set(job.name, job.file);
   }
   if (issues.length) throw new SpecError(issues);
-  return { connections, jobs };
+  return jobs;
 }
 
 export function parseShard(text: string | undefined): { index: number; count: number } | undefined {

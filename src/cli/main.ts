@@ -46,12 +46,13 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command('compile')
-    .description('print the SQL that run executes, for the source dialect, with values shown')
+    .description('print the SQL that run executes, for the source dialect (or --dialect), with values shown')
     .argument('<job>', 'job file')
     .option('--at <time>', 'logical run time (ISO 8601)')
     .option('--connections <file>', 'connections file')
     .option('--shard <i/n>', 'compile for shard i of n')
     .option('--bindings', 'print the statement with placeholders and its bindings as JSON instead')
+    .option('--dialect <dialect>', 'sqlite, mysql, postgres, hive or oracle: compile for it, no connection needed')
     .action(async (job: string, opts) => (await import('./compile-command.ts')).compileCommand(job, opts));
 
   program

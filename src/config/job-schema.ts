@@ -130,7 +130,12 @@ const fields = z
       .min(1)
       .transform((list) => list.map((column) => ({ name: column, column }))),
     z
-      .record(z.string().refine(isIdentifier, { message: 'not a valid output field name' }), fieldRef)
+      // Output names are any non-empty text (姓名, 手机号) for csv, xlsx and webhook; a table
+      // destination needs identifiers, checked in load-job.ts where the destinations are known.
+      .record(
+        z.string().refine((name) => name.trim() !== '', { message: 'an output field name cannot be empty' }),
+        fieldRef,
+      )
       .transform((map) => Object.entries(map).map(([name, column]) => ({ name, column }))),
   ])
   .refine((list) => list.length > 0, { message: 'lead.fields needs at least one field' });

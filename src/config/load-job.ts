@@ -6,6 +6,8 @@ import { registerSecret } from '../secrets.ts';
 import type { Connections } from './load-connections.ts';
 import { interpolateEnv } from './interpolate.ts';
 import { JOB_KEYS, jobSchema, type RawJob } from './job-schema.ts';
+import { isSeq } from 'yaml';
+import { isIdentifier } from './identifier.ts';
 import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
 import { zodIssues } from './zod-issues.ts';
 import { validateSchedule } from './schedule-check.ts';
@@ -59,9 +61,23 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
 
   const fieldNames = job.lead.fields.map((f) => f.name);
   const seen = new Set<string>();
+  // A field is an item of a list (its index) or a key of a map (pointed at the key itself).
+  const fieldIssue = (i: number, name: string, message: string) =>
+    isSeq(source.doc.getIn(['lead', 'fields']))
+      ? issueAt(source, ['lead', 'fields', i], message)
+      : issueAt(source, ['lead', 'fields', name], message, true);
+  const table = job.destinations.findIndex((d) => d.type === 'table');
   job.lead.fields.forEach((f, i) => {
-    if (seen.has(f.name)) issues.push(issueAt(source, ['lead', 'fields', i], `field "${f.name}" appears twice`));
+    if (seen.has(f.name)) issues.push(fieldIssue(i, f.name, `field "${f.name}" appears twice`));
     seen.add(f.name);
+    if (table >= 0 && !isIdentifier(f.name))
+      issues.push(
+        fieldIssue(
+          i,
+          f.name,
+          `"${f.name}" cannot be a column of the table destination (destinations[${table}]): a table needs names of letters, digits and _; rename the field or write to csv, xlsx or webhook`,
+        ),
+      );
     if (f.column.startsWith('trigger.') && !job.trigger)
       issues.push(issueAt(source, ['lead', 'fields'], `${f.column} needs a trigger block`));
   });
