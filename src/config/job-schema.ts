@@ -19,6 +19,13 @@ const duration = z
   })
   .transform((s) => parseDuration(s)!)
   .refine((s) => s > 0, { message: 'a duration must be positive' });
+/** A duration that may be zero (realtime.lateness, realtime.start). */
+const durationOrZero = z
+  .union([z.string(), z.number().transform(String)])
+  .refine((s) => DURATION_PATTERN.test(s.trim()), {
+    message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s',
+  })
+  .transform((s) => parseDuration(s)!);
 const text = z.union([z.string(), z.number()]).transform(String);
 const textList = z.array(text).min(1);
 const oneOrMany = z.union([text.transform((t) => [t]), textList]);
@@ -114,6 +121,21 @@ const converted = z.strictObject({
   partition: partition.optional(),
 });
 
+/**
+ * realtime: how `crm-leads watch` slices time for this job (issue 11). Seconds.
+ * every: tick interval (default 1m, at least 1s); lateness: how long after its event_time a
+ * row may still land in the table (default 1m); start: on the very first start, how far back
+ * to begin (default 0s: from now).
+ */
+const realtime = z.strictObject({
+  every: duration.default(60),
+  lateness: durationOrZero.default(60),
+  start: durationOrZero.default(0),
+});
+
+/** A job without a realtime block watches with these (seconds). */
+export const REALTIME_DEFAULTS = { every: 60, lateness: 60, start: 0 } as const;
+
 const delivered = z.union([
   duration.transform((within) => ({ within, scope: 'job' as const })),
   z.strictObject({ within: duration, scope: z.enum(['job', 'all']).default('job') }),
@@ -181,6 +203,7 @@ export const jobSchema = z.strictObject({
   source: z.string().min(1),
   timezone: z.string().default('UTC').refine(isTimeZone, { message: 'not an IANA time zone such as Asia/Shanghai' }),
   schedule: z.string().optional(),
+  realtime: realtime.optional(),
   audience,
   trigger: trigger.optional(),
   exclude: z.strictObject({ converted: converted.optional(), delivered: delivered.optional() }).default({}),
@@ -189,6 +212,7 @@ export const jobSchema = z.strictObject({
 });
 
 export type RawJob = z.output<typeof jobSchema>;
+export type RealtimeSpec = z.output<typeof realtime>;
 export type DestinationSpec = z.output<typeof destination>;
 export type CsvDestinationSpec = z.output<typeof csvDestination>;
 export type WebhookDestinationSpec = z.output<typeof webhookDestination>;
@@ -210,6 +234,10 @@ export const JOB_KEYS = [
   'source',
   'timezone',
   'schedule',
+  'realtime',
+  'every',
+  'lateness',
+  'start',
   'audience',
   'table',
   'key',

@@ -29,12 +29,20 @@ export interface Plan {
   /** LIMIT goes into SQL only when nothing downstream can still drop a row. */
   pushLimit: boolean;
   shard?: Shard;
+  /**
+   * `watch`: the tick's slice of maturity time, [watermark, t - lateness) as naive local times.
+   * The trigger then decides the A events that matured in it (src/sql/trigger-slice.ts) instead
+   * of the As of [at - within, at).
+   */
+  slice?: Window;
 }
 
 export interface PlanOptions {
   /** Whether the stream will drop rows (already delivered people): then LIMIT stays in the stream. */
   streamFilters?: boolean;
   shard?: Shard;
+  /** `watch`: the tick's slice of maturity time (see Plan.slice). */
+  slice?: Window;
 }
 
 export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOptions = {}): Plan {
@@ -53,5 +61,6 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
     triggerWindow: job.trigger && { from: naiveMinus(at.local, job.trigger.within), to: at.local },
     pushLimit: job.lead.limit !== undefined && !streamDrops,
     shard: options.shard,
+    slice: options.slice,
   };
 }

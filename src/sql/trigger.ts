@@ -2,7 +2,8 @@
 // ranked newest first, joined to the audience on rank 1. The join is the trigger rule (people
 // without a qualifying A drop out) and gives `trigger.X` fields from the latest qualifying A.
 //
-// A qualifies when: name matches; tA in [at - within, at); event and item conditions hold;
+// A qualifies when: name matches; tA in [at - within, at) (for `watch`: A matured in the tick's
+// slice, see trigger-slice.ts); event and item conditions hold;
 // not_followed_by: tA + W <= at and no B with tB in (tA, tA + W];
 // followed_by: a chain of steps exists, each in (previous, previous + W] and before at.
 // Nested EXISTS make the chain search exhaustive (not greedy): every candidate for step 1 is
@@ -13,8 +14,8 @@
 // (person key, event_name, event_time) turns each NOT EXISTS / EXISTS into one range probe.
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
-import { naiveMinus } from '../plan/time.ts';
 import { applyPartition } from './partition.ts';
+import { runBounds, sliceBounds } from './trigger-slice.ts';
 import { naiveTime, plusSeconds } from './time-arithmetic.ts';
 import { applyWhere } from './where.ts';
 import { samePersonRows } from './same-person.ts';
@@ -73,14 +74,13 @@ export function applyTrigger(qb: Knex.QueryBuilder, k: Knex, plan: Plan, audienc
 /** The conditions that make row `e` of the events table a qualifying trigger event A. */
 export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, e: string, key: string): void {
   const t = plan.job.trigger!;
-  const window = plan.triggerWindow!;
-  const at = plan.at.local;
+  // run: the As of [at - within, at); watch: the As that matured in the tick's slice.
+  const bounds = plan.slice ? sliceBounds(t, plan.slice) : runBounds(plan);
   const time = (local: string) => naiveTime(k, plan.dialect, local);
-  // Every event the trigger reads lies in [window.from, at]: B ends at tA + W <= at.
-  const partitionWindow = { from: window.from, to: at };
+  const partitionWindow = bounds.events;
   qb.where(`${e}.${t.name}`, t.event)
-    .where(`${e}.${t.time}`, '>=', time(window.from))
-    .where(`${e}.${t.time}`, '<', time(at));
+    .where(`${e}.${t.time}`, '>=', time(bounds.aFrom))
+    .where(`${e}.${t.time}`, '<', time(bounds.aTo));
   applyPartition(qb, e, t.partition, partitionWindow);
   applyWhere(qb, e, t.where);
   if (t.item) {
@@ -108,20 +108,29 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
     const b = t.not_followed_by;
     // Until the wait is over the person may still convert: not a lead yet. Once it is over
     // (tA + W <= at) every B that could block A lies at or before `at`, so A's verdict is
-    // final and a later run gives the same answer for it.
-    qb.where(`${e}.${t.time}`, '<=', time(naiveMinus(at, b.within)));
+    // final and a later run gives the same answer for it. (watch: aTo is already to - W.)
+    if (bounds.waitOverBy !== undefined) qb.where(`${e}.${t.time}`, '<=', time(bounds.waitOverBy));
     qb.whereNotExists((sub) => later(sub, 'b', e, b));
   }
   if (t.followed_by) {
     const steps = t.followed_by;
-    const chain = (parent: Knex.QueryBuilder, index: number, previous: string) => {
+    // The body of an EXISTS: a chain of the steps from `previous` on, every step before `before`.
+    const chain = (sub: Knex.QueryBuilder, index: number, previous: string, before: string) => {
       const alias = `s${index + 1}`;
-      parent.whereExists((sub) => {
-        later(sub, alias, previous, steps[index]);
-        sub.where(`${alias}.${t.time}`, '<', time(at));
-        if (index + 1 < steps.length) chain(sub, index + 1, alias);
-      });
+      later(sub, alias, previous, steps[index]);
+      sub.where(`${alias}.${t.time}`, '<', time(before));
+      if (index + 1 < steps.length) sub.whereExists((next) => chain(next, index + 1, alias, before));
     };
-    chain(qb, 0, e);
+    qb.whereExists((sub) => chain(sub, 0, e, bounds.chainBefore));
+    const earlier = bounds.notMaturedBefore;
+    // watch: A matured before the slice (a chain completed before it, and the wait, if any,
+    // was over too) was decided by an earlier tick.
+    if (earlier && earlier.waitFrom === undefined) qb.whereNotExists((sub) => chain(sub, 0, e, earlier.time));
+    else if (earlier)
+      qb.where((either) =>
+        either
+          .where(`${e}.${t.time}`, '>=', time(earlier.waitFrom!))
+          .orWhereNotExists((sub) => chain(sub, 0, e, earlier.time)),
+      );
   }
 }
