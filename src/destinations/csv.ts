@@ -1,13 +1,13 @@
 // CSV for analysts: RFC 4180, UTF-8 (optional BOM for Excel), written to a temporary file in
-// the same folder and renamed only when complete, so a failed run leaves no partial file and
-// the previous one untouched. "-" writes to stdout.
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+// the same folder and renamed only when complete (temp-file.ts), so a failed run leaves no
+// partial file and the previous one untouched. "-" writes to stdout.
 import { once } from 'node:events';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { RunError } from '../errors.ts';
 import { csvLine } from './csv-escape.ts';
 import type { Destination, DestinationContext, DestinationSummary, Lead, WriteResult } from './destination.ts';
+import { openTempFile, type TempFile } from './temp-file.ts';
 
 export interface CsvOptions {
   path: string;
@@ -22,36 +22,31 @@ export function expandPathTemplate(template: string, ctx: Pick<DestinationContex
     .replaceAll('{{run_id}}', ctx.runId);
 }
 
+/** A CSV file (or stdout for "-"); its leads count as delivered only once the file is complete. */
 export function csvDestination(options: CsvOptions): Destination {
-  let out: Writable | undefined;
-  let finalPath = '';
-  let tempPath = '';
-  let written = 0;
   const toStdout = options.path === '-';
-  const write = async (chunk: string) => {
-    if (!out!.write(chunk)) await once(out!, 'drain');
-  };
+  let file: TempFile | undefined;
+  let stdout: Writable | undefined;
+  let finalPath = '';
+  let written = 0;
+  const write = (text: string) => (file ? file.write(text) : writeStdout(stdout!, text));
   const self: Destination & { target: string } = {
     type: 'csv',
     target: options.path,
     deliversOnClose: true,
     async open(ctx) {
-      if (toStdout) {
-        out = options.stdout ?? process.stdout;
-      } else {
+      if (toStdout) stdout = options.stdout ?? process.stdout;
+      else {
         finalPath = resolve(expandPathTemplate(options.path, ctx));
         self.target = finalPath;
-        tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${ctx.runId}.tmp`);
-        try {
-          mkdirSync(dirname(finalPath), { recursive: true });
-          const file: WriteStream = createWriteStream(tempPath, { flags: 'wx', highWaterMark: 1 << 20 });
-          await once(file, 'open');
-          out = file;
-        } catch (err) {
-          throw new RunError(`csv: cannot write ${finalPath}: ${(err as Error).message}`);
-        }
+        file = await openTempFile(finalPath, ctx.runId);
       }
-      await write((options.bom && !toStdout ? '\uFEFF' : '') + csvLine(ctx.fields));
+      try {
+        await write((options.bom && !toStdout ? '\uFEFF' : '') + csvLine(ctx.fields));
+      } catch (err) {
+        await file?.discard();
+        throw err;
+      }
     },
     async write(batch: Lead[]): Promise<WriteResult> {
       let chunk = '';
@@ -61,12 +56,8 @@ export function csvDestination(options: CsvOptions): Destination {
       return { delivered: batch, failed: [] };
     },
     async close(outcome): Promise<DestinationSummary> {
-      if (!toStdout && out) {
-        const file = out as WriteStream;
-        await new Promise<void>((done, fail) => file.end((err?: Error | null) => (err ? fail(err) : done())));
-        if (outcome === 'ok') renameSync(tempPath, finalPath);
-        else rmSync(tempPath, { force: true });
-      }
+      if (file && outcome === 'ok') await file.commit();
+      else await file?.discard();
       return {
         type: 'csv',
         target: toStdout ? 'stdout' : finalPath,
@@ -76,4 +67,19 @@ export function csvDestination(options: CsvOptions): Destination {
     },
   };
   return self;
+}
+
+// stdout closed by its reader (`| head`: EPIPE) is a failed run with one line, not a crash.
+async function writeStdout(out: Writable, text: string): Promise<void> {
+  if (out.writableEnded || out.destroyed) throw new RunError('csv stdout: the output was closed');
+  let failure: Error | undefined;
+  const onError = (err: Error) => (failure ??= err);
+  out.on('error', onError);
+  try {
+    const ok = out.write(text);
+    if (!ok) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  } finally {
+    out.off('error', onError);
+  }
+  if (failure) throw new RunError(`csv stdout: ${failure.message.split('\n')[0]}`);
 }

@@ -2,6 +2,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { existsSync } from 'node:fs';
 import { RunError } from '../errors.ts';
+import { NO_VALUES_IN_ERRORS, withoutSqlInErrors } from '../knex-errors.ts';
 import type { ConnectionSpec } from '../config/connection-schema.ts';
 
 export type TableDialect = 'sqlite' | 'mysql' | 'postgres';
@@ -13,7 +14,7 @@ export function tableKnex(name: string, spec: ConnectionSpec): { knex: Knex; dia
         throw new RunError(`${name}: SQLite file ${spec.path} does not exist`);
       return {
         dialect: 'sqlite',
-        knex: knexFactory({
+        knex: openKnex({
           client: 'better-sqlite3',
           connection: { filename: spec.path },
           useNullAsDefault: true,
@@ -31,7 +32,7 @@ export function tableKnex(name: string, spec: ConnectionSpec): { knex: Knex; dia
         charset: 'utf8mb4',
         connectTimeout: 10000,
       };
-      return { dialect: 'mysql', knex: knexFactory({ client: 'mysql2', connection, pool: { min: 0, max: 1 } }) };
+      return { dialect: 'mysql', knex: openKnex({ client: 'mysql2', connection, pool: { min: 0, max: 1 } }) };
     }
     case 'postgres':
     case 'postgresql': {
@@ -46,7 +47,7 @@ export function tableKnex(name: string, spec: ConnectionSpec): { knex: Knex; dia
           };
       return {
         dialect: 'postgres',
-        knex: knexFactory({
+        knex: openKnex({
           client: 'pg',
           connection: { ...base, connectionTimeoutMillis: 10000 },
           searchPath: spec.schema ? [spec.schema] : undefined,
@@ -60,6 +61,9 @@ export function tableKnex(name: string, spec: ConnectionSpec): { knex: Knex; dia
       );
   }
 }
+
+// Errors name the driver's cause, never the statement with a thousand leads' values.
+const openKnex = (config: Knex.Config): Knex => withoutSqlInErrors(knexFactory({ ...config, ...NO_VALUES_IN_ERRORS }));
 
 function sqliteBusyTimeout(
   conn: { pragma(s: string): unknown },

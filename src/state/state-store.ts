@@ -4,6 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { RunError } from '../errors.ts';
+import { NO_VALUES_IN_ERRORS, withoutSqlInErrors } from '../knex-errors.ts';
 import { migrate } from './schema.ts';
 import { resolveStateLocation, type StateDialect, type StateLocation } from './state-location.ts';
 
@@ -30,7 +31,8 @@ async function openMigrated(location: StateLocation): Promise<StateStore> {
       throw new RunError(`state ${location.display}: cannot create its folder: ${(err as Error).message}`);
     }
   }
-  const knex = knexFactory(location.knexConfig);
+  const knex = withoutSqlInErrors(knexFactory({ ...location.knexConfig, ...NO_VALUES_IN_ERRORS }));
+  stateErrorsName(knex, location.display);
   try {
     await migrate(knex, location.dialect);
   } catch (err) {
@@ -80,6 +82,14 @@ export async function openExistingStateStore(state?: string): Promise<StateStore
   const location = resolveStateLocation(state);
   if (location.file && !existsSync(location.file)) return undefined;
   return openStateStore(location);
+}
+
+// Every failed ledger statement says it is the ledger's, in one line: "state <where>: <cause>".
+function stateErrorsName(knex: Knex, display: string): void {
+  knex.on('query-error', (err: Error) => {
+    if (err?.message !== undefined && !err.message.startsWith('state '))
+      err.message = `state ${display}: ${firstLine(err)}`;
+  });
 }
 
 export function firstLine(err: unknown): string {

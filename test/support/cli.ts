@@ -1,6 +1,7 @@
 // Runs the real CLI in a child process, as users and orchestrators do.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withFileSizeLimit } from './full-disk.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/crm-leads.js', import.meta.url));
 
@@ -14,10 +15,21 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    timeoutMs?: number;
+    /** Runs the CLI in a shell with `ulimit -f` of this many KB: writes beyond it fail with EFBIG. */
+    fileSizeLimitKb?: number;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, argv] =
+      options.fileSizeLimitKb === undefined
+        ? [process.execPath, [BIN, ...args]]
+        : ['bash', withFileSizeLimit(options.fileSizeLimitKb, process.execPath, [BIN, ...args])];
+    const child = spawn(command, argv, {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,7 +1,8 @@
 // CSV: the hand-written hot path (csv-escape.ts) must write exactly what csv-stringify writes
 // for the same values once formula-like text is neutralised; csv-stringify is the reference.
 // Then the destination itself: BOM on/off, header, temp file renamed only when complete.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -233,7 +234,7 @@ describe('csv destination', () => {
     await d.open(ctx());
     await d.write(leads([1, 'a', 'b']));
     expect(existsSync(join(dir, 'out.csv'))).toBe(false);
-    expect(readdirSync(dir)).toEqual(['.out.csv.20261123090000-abcd.tmp']);
+    expect(readdirSync(dir)).toEqual([`.out.csv.20261123090000-abcd.${process.pid}.tmp`]);
     await d.close('ok');
     expect(readdirSync(dir)).toEqual(['out.csv']);
   });
@@ -271,5 +272,30 @@ describe('csv destination', () => {
     const summary = await d.close('ok');
     expect(text).toBe(`user_id,name,phone\r\n1,'=cmd,"北京, 上海"\r\n`);
     expect(summary).toEqual({ type: 'csv', target: 'stdout', delivered: 1, failed: 0 });
+  });
+
+  it('a path that is a folder: one line naming it, no temporary file left (rename refused)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'out.csv'));
+    const d = csvDestination({ path: join(dir, 'out.csv'), bom: false });
+    await d.open(ctx());
+    await d.write(leads([1, 'a', 'b']));
+    await expect(d.close('ok')).rejects.toThrow(`csv ${join(dir, 'out.csv')}: `);
+    expect(readdirSync(dir)).toEqual(['out.csv']);
+    expect(readdirSync(join(dir, 'out.csv'))).toEqual([]);
+  });
+
+  it('removes the temporary files of dead processes for the same file, keeps live ones and other files', async () => {
+    const dir = tempDir();
+    // A real process that has exited: its pid is free (a killed run's leftovers).
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    const stale = `.out.csv.20261122090000-dead.${deadPid}.tmp`;
+    const live = `.out.csv.20261122090000-live.${process.ppid}.tmp`;
+    const other = `.other.csv.20261122090000-dead.${deadPid}.tmp`;
+    for (const name of [stale, live, other]) writeFileSync(join(dir, name), 'half');
+    const d = csvDestination({ path: join(dir, 'out.csv'), bom: false });
+    await d.open(ctx());
+    await d.close('ok');
+    expect(readdirSync(dir).sort()).toEqual([live, other, 'out.csv'].sort());
   });
 });
