@@ -1,6 +1,7 @@
 // The job spec: the contract with users. Keys and meanings as written in the issues;
 // strict objects so that a misspelt key is an error with a suggestion, never ignored.
 import { z } from 'zod';
+import { aggregateKeys, hasAggregate, NEEDS_AGGREGATE } from './behaviour-schema.ts';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
@@ -80,12 +81,28 @@ const tags = z
   })
   .refine((t) => t.all || t.any || t.none, { message: 'tags needs at least one of all, any, none' });
 
+/** Counted behaviour: rows of `table` in [at - within, at), per person (behaviour-schema.ts). */
+const behaviour = z
+  .strictObject({
+    table: tableName,
+    key: identifier.optional(),
+    name: identifier.default('event_name'),
+    time: identifier.default('event_time'),
+    event: text.optional(),
+    within: duration,
+    where: whereSchema,
+    partition: partition.optional(),
+    ...aggregateKeys,
+  })
+  .refine(hasAggregate, { message: NEEDS_AGGREGATE });
+
 const audience = z.strictObject({
   table: tableName,
   key: identifier.default('user_id'),
   where: whereSchema,
   segments: segments.optional(),
   tags: tags.optional(),
+  behaviour: z.array(behaviour).min(1).optional(),
 });
 
 const sequenceStep = z.strictObject({ event: text, within: duration, where: whereSchema });
@@ -213,6 +230,7 @@ export const jobSchema = z.strictObject({
 
 export type RawJob = z.output<typeof jobSchema>;
 export type RealtimeSpec = z.output<typeof realtime>;
+export type BehaviourSpec = z.output<typeof behaviour>;
 export type DestinationSpec = z.output<typeof destination>;
 export type CsvDestinationSpec = z.output<typeof csvDestination>;
 export type WebhookDestinationSpec = z.output<typeof webhookDestination>;
@@ -269,6 +287,12 @@ export const JOB_KEYS = [
   'limit',
   'channel',
   'destinations',
+  'behaviour',
+  'count',
+  'sum',
+  'min',
+  'max',
+  'avg',
   'type',
   'path',
   'bom',

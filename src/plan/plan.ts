@@ -26,6 +26,8 @@ export interface Plan {
   convertedInWarehouse: boolean;
   convertedWindow?: Window;
   triggerWindow?: Window;
+  /** One window per audience.behaviour entry, in order: [at - within, at). */
+  behaviourWindows?: Window[];
   /** LIMIT goes into SQL only when nothing downstream can still drop a row. */
   pushLimit: boolean;
   shard?: Shard;
@@ -59,6 +61,7 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
     convertedInWarehouse,
     convertedWindow: converted && { from: naiveMinus(at.local, converted.within), to: at.local },
     triggerWindow: job.trigger && { from: naiveMinus(at.local, job.trigger.within), to: at.local },
+    behaviourWindows: job.audience.behaviour?.map((b) => ({ from: naiveMinus(at.local, b.within), to: at.local })),
     pushLimit: job.lead.limit !== undefined && !streamDrops,
     shard: options.shard,
     slice: options.slice,

@@ -5,6 +5,7 @@ import type { Plan } from '../plan/plan.ts';
 import { applyWhere } from './where.ts';
 import { samePersonRows } from './same-person.ts';
 import { applyTrigger } from './trigger.ts';
+import { applyBehaviour } from './behaviour.ts';
 import { applyShard } from './shard.ts';
 import { applyPartition } from './partition.ts';
 import { naiveTime } from './time-arithmetic.ts';
@@ -12,7 +13,7 @@ import { naiveTime } from './time-arithmetic.ts';
 export const AUDIENCE = 'a';
 
 export interface Rule {
-  name: 'where' | 'segments' | 'tags' | 'trigger' | 'converted' | 'shard';
+  name: 'where' | 'segments' | 'tags' | 'behaviour' | 'trigger' | 'converted' | 'shard';
   apply(qb: Knex.QueryBuilder, k: Knex, plan: Plan): void;
 }
 
@@ -56,6 +57,8 @@ const tagsRule: Rule = {
   },
 };
 
+const behaviourRule: Rule = { name: 'behaviour', apply: (qb, k, plan) => applyBehaviour(qb, k, plan, keyOf(plan)) };
+
 const triggerRule: Rule = { name: 'trigger', apply: (qb, k, plan) => applyTrigger(qb, k, plan, keyOf(plan)) };
 
 const convertedRule: Rule = {
@@ -82,6 +85,7 @@ export function rulesFor(plan: Plan): Rule[] {
   if (audience.where.length) rules.push(whereRule);
   if (audience.segments) rules.push(segmentsRule);
   if (audience.tags) rules.push(tagsRule);
+  if (audience.behaviour) rules.push(behaviourRule);
   if (trigger) rules.push(triggerRule);
   if (plan.convertedInWarehouse) rules.push(convertedRule);
   if (plan.shard) rules.push(shardRule);
