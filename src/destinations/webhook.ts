@@ -1,26 +1,23 @@
 // Webhook destination: leads POSTed as JSON in batches over keep-alive connections (undici).
 //
-// Flow: write() cuts the leads into batches of batch_size and starts each one as soon as one
-// of `concurrency` slots is free; it returns once its batches are in flight, with the results
-// (acknowledged or failed leads) that arrived meanwhile. A full window makes write() wait:
-// a slow receiver slows the warehouse read instead of growing memory. flush() sends the rest
-// and waits for every request; only acknowledged leads are ever reported as delivered.
-import { setTimeout as sleep } from 'node:timers/promises';
+// Flow, in named parts: the batcher cuts the leads into batches of batch_size; the request
+// window starts each batch as soon as one of `concurrency` slots is free; the sender POSTs it
+// with its retry policy; the results ledger keeps what was acknowledged or failed until write()
+// or flush() hands it over. write() returns once its batches are in flight: a full window makes
+// it wait, so a slow receiver slows the warehouse read instead of growing memory. flush() sends
+// the rest and waits for every request; only acknowledged leads are ever reported as delivered.
 import { Pool } from 'undici';
-import { RunError } from '../errors.ts';
-import {
-  DestinationStoppedError,
-  type Destination,
-  type DestinationContext,
-  type DestinationSummary,
-  type Lead,
-  type WriteResult,
-} from './destination.ts';
-import { rateLimiter } from './rate-limiter.ts';
-import { backoffMs, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from './retry-policy.ts';
-import { payloadWriter, type PayloadWriter } from './webhook-payload.ts';
-import { idempotencyKey, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './webhook-signing.ts';
 import type { WebhookDestinationSpec } from '../config/job-schema.ts';
+import { RunError } from '../errors.ts';
+import { batcher } from './batcher.ts';
+import { DestinationStoppedError, type Destination, type DestinationSummary, type Lead } from './destination.ts';
+import { rateLimiter } from './rate-limiter.ts';
+import { requestWindow } from './request-window.ts';
+import { resultsLedger } from './results-ledger.ts';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-policy.ts';
+import { payloadWriter, type PayloadWriter } from './webhook-payload.ts';
+import { webhookHeaders, webhookSender, type WebhookSender } from './webhook-sender.ts';
+import { idempotencyKey } from './webhook-signing.ts';
 
 export interface WebhookOptions {
   backoff?: Partial<BackoffOptions>;
@@ -28,11 +25,11 @@ export interface WebhookOptions {
   giveUpAfterBatches?: number;
 }
 
-type Attempt = { ok: true } | { ok: false; retry: boolean; error: string; retryAfterMs?: number };
-
-const ERROR_BODY_CHARS = 200;
-const USER_AGENT = 'crm-leads';
-
+/**
+ * The webhook destination of a job's `type: webhook` entry.
+ * write()/flush() throw DestinationStoppedError (with the results so far) once
+ * `giveUpAfterBatches` (default 3) batches in a row failed transiently after all their retries.
+ */
 export function webhookDestination(
   spec: WebhookDestinationSpec,
   options: WebhookOptions = {},
@@ -40,157 +37,68 @@ export function webhookDestination(
   const url = new URL(spec.url);
   // Printed and used as the destination's identity: no credentials, no query (tokens rotate).
   const target = `${url.origin}${url.pathname}`;
-  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const giveUpAfter = options.giveUpAfterBatches ?? 3;
-  const limiter = rateLimiter(spec.max_requests_per_second);
   const stop = new AbortController();
-  // Header names are case-insensitive: lower-cased so that a job's Content-Type cannot be sent twice.
-  const jobHeaders = Object.fromEntries(
-    Object.entries(spec.headers).map(([name, value]) => [name.toLowerCase(), value]),
-  );
-  const baseHeaders: Record<string, string> = {
-    'user-agent': USER_AGENT,
-    ...jobHeaders,
-    'content-type': 'application/json',
-  };
-  if (url.username)
-    baseHeaders.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-  const path = `${url.pathname}${url.search}`;
-
+  const batches = batcher(spec.batch_size);
+  const window = requestWindow(spec.concurrency);
+  const ledger = resultsLedger();
   let pool: Pool | undefined;
-  let ctx: DestinationContext;
+  let sender: WebhookSender;
   let payload: PayloadWriter;
-  let current: Lead[] = [];
+  let keyOf: (leads: Lead[]) => string;
   let sequence = 0;
-  let inFlight = 0;
-  const slotWaiters: (() => void)[] = [];
-  const pending = new Set<Promise<void>>();
-  let results: WriteResult = { delivered: [], failed: [] };
-  let delivered = 0;
-  let failed = 0;
   let failedInARow = 0;
   let fatal: RunError | undefined;
 
-  const takeResults = (): WriteResult => {
-    const out = results;
-    results = { delivered: [], failed: [] };
-    return out;
-  };
   const throwIfFatal = () => {
-    if (fatal) throw new DestinationStoppedError(fatal.message, takeResults());
+    if (fatal) throw new DestinationStoppedError(fatal.message, ledger.take());
   };
 
-  async function attempt(body: Buffer, key: string): Promise<Attempt> {
-    const headers: Record<string, string> = { ...baseHeaders, 'idempotency-key': key };
-    if (spec.secret) {
-      const timestamp = Math.floor(Date.now() / 1000);
-      headers[TIMESTAMP_HEADER] = String(timestamp);
-      headers[SIGNATURE_HEADER] = signBody(spec.secret, timestamp, body);
+  // One batch, start to end: sent, its outcome recorded; transient failures in a row stop the run.
+  async function deliver(leads: Lead[], batch: number): Promise<void> {
+    const outcome = await sender.send(payload(batch, leads), keyOf(leads));
+    if (outcome.ok) {
+      failedInARow = 0;
+      ledger.delivered(leads);
+      return;
     }
-    const timeout = AbortSignal.timeout(spec.timeout * 1000);
-    try {
-      const response = await pool!.request({
-        path,
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.any([stop.signal, timeout]),
-      });
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        await response.body.dump();
-        return { ok: true };
-      }
-      const error = `HTTP ${response.statusCode}${await bodyStart(response.body)}`;
-      return {
-        ok: false,
-        retry: isRetryableStatus(response.statusCode),
-        error,
-        retryAfterMs: parseRetryAfter(response.headers['retry-after']),
-      };
-    } catch (err) {
-      if (stop.signal.aborted) throw err;
-      if (timeout.aborted) return { ok: false, retry: true, error: `no response within ${spec.timeout}s` };
-      const e = err as { code?: string; message?: string };
-      return {
-        ok: false,
-        retry: true,
-        error: `network error: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`,
-      };
-    }
-  }
-
-  async function send(leads: Lead[], batch: number): Promise<void> {
-    const body = payload(batch, leads);
-    const key = idempotencyKey(
-      ctx.job,
-      ctx.at.iso,
-      target,
-      leads.map((l) => l.key),
-    );
-    for (let tries = 1; ; tries++) {
-      await limiter.take(stop.signal);
-      const outcome = await attempt(body, key);
-      if (outcome.ok) {
-        failedInARow = 0;
-        delivered += leads.length;
-        for (const lead of leads) results.delivered.push(lead);
-        return;
-      }
-      if (!outcome.retry || tries > spec.max_retries) {
-        const error = outcome.retry ? `${outcome.error} (gave up after ${tries} attempts)` : outcome.error;
-        failed += leads.length;
-        for (const lead of leads) results.failed.push({ lead, error });
-        // Only transient failures point at a receiver that is down; a 4xx is an answer.
-        failedInARow = outcome.retry ? failedInARow + 1 : 0;
-        if (failedInARow >= giveUpAfter && !fatal) {
-          fatal = new RunError(
-            `webhook ${target}: ${failedInARow} batches in a row failed after ${spec.max_retries} retries each (last: ${error}); stopping the run`,
-          );
-          stop.abort(fatal);
-        }
-        return;
-      }
-      await sleep(
-        outcome.retryAfterMs !== undefined
-          ? Math.min(outcome.retryAfterMs, backoff.maxRetryAfterMs)
-          : backoffMs(tries, backoff),
-        undefined,
-        { signal: stop.signal },
+    ledger.failed(leads, outcome.error);
+    // Only transient failures point at a receiver that is down; a 4xx is an answer.
+    failedInARow = outcome.transient ? failedInARow + 1 : 0;
+    if (failedInARow >= giveUpAfter && !fatal) {
+      fatal = new RunError(
+        `webhook ${target}: ${failedInARow} batches in a row failed after ${spec.max_retries} retries each (last: ${outcome.error}); stopping the run`,
       );
+      stop.abort(fatal);
     }
   }
 
-  async function dispatch(leads: Lead[]): Promise<void> {
-    while (inFlight >= spec.concurrency) await new Promise<void>((wake) => slotWaiters.push(wake));
-    throwIfFatal();
-    inFlight++;
-    const request = send(leads, ++sequence)
-      // Aborted by close('failed') or by giving up: those leads are simply not delivered.
-      .catch((err) => {
-        if (!stop.signal.aborted)
-          fatal ??= new RunError(`webhook ${target}: ${(err as Error).message}`, { cause: err });
-      })
-      .finally(() => {
-        inFlight--;
-        pending.delete(request);
-        slotWaiters.shift()?.();
-      });
-    pending.add(request);
-  }
+  const dispatch = (leads: Lead[]) =>
+    window.start(
+      () =>
+        deliver(leads, ++sequence)
+          // Aborted by close('failed') or by giving up: those leads are simply not delivered.
+          .catch((err) => {
+            if (!stop.signal.aborted)
+              fatal ??= new RunError(`webhook ${target}: ${(err as Error).message}`, { cause: err });
+          }),
+      throwIfFatal,
+    );
 
-  const self: Destination & { target: string } = {
+  return {
     type: 'webhook',
     target,
     deliversOnClose: false,
     batchSize: spec.batch_size,
-    async open(context) {
-      ctx = context;
-      payload = payloadWriter({
-        job: context.job,
-        runId: context.runId,
-        channel: context.channel,
-        fields: context.fields,
-      });
+    async open(ctx) {
+      payload = payloadWriter({ job: ctx.job, runId: ctx.runId, channel: ctx.channel, fields: ctx.fields });
+      keyOf = (leads) =>
+        idempotencyKey(
+          ctx.job,
+          ctx.at.iso,
+          target,
+          leads.map((l) => l.key),
+        );
       pool = new Pool(url.origin, {
         connections: spec.concurrency,
         pipelining: 1,
@@ -198,54 +106,41 @@ export function webhookDestination(
         headersTimeout: 0,
         bodyTimeout: 0,
       });
+      sender = webhookSender({
+        dispatcher: pool,
+        path: `${url.pathname}${url.search}`,
+        headers: webhookHeaders(spec, url),
+        secret: spec.secret,
+        timeoutSeconds: spec.timeout,
+        maxRetries: spec.max_retries,
+        backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+        limiter: rateLimiter(spec.max_requests_per_second),
+        signal: stop.signal,
+      });
     },
-    async write(batch) {
+    async write(leads) {
       throwIfFatal();
-      for (const lead of batch) {
-        current.push(lead);
-        if (current.length === spec.batch_size) {
-          const full = current;
-          current = [];
-          await dispatch(full);
-        }
+      for (const lead of leads) {
+        const full = batches.add(lead);
+        if (full) await dispatch(full);
       }
-      return takeResults();
+      return ledger.take();
     },
     async flush() {
       throwIfFatal();
-      if (current.length > 0) {
-        const rest = current;
-        current = [];
-        await dispatch(rest);
-      }
-      while (pending.size > 0) await Promise.all([...pending]);
+      const rest = batches.rest();
+      if (rest.length > 0) await dispatch(rest);
+      await window.drain();
       throwIfFatal();
-      return takeResults();
+      return ledger.take();
     },
     async close(outcome): Promise<DestinationSummary> {
-      if (outcome === 'failed' || pending.size > 0) {
+      if (outcome === 'failed' || window.inFlight > 0) {
         stop.abort(new RunError('run stopped'));
-        await Promise.allSettled([...pending]);
+        await window.drain();
       }
       await pool?.close().catch(() => {});
-      return { type: 'webhook', target, delivered, failed };
+      return { type: 'webhook', target, ...ledger.counts() };
     },
   };
-  return self;
-}
-
-/** `: <start of the body>` on one line, or nothing. */
-async function bodyStart(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-  let text = '';
-  try {
-    for await (const chunk of body) {
-      text += chunk.toString('utf8');
-      if (text.length > ERROR_BODY_CHARS) break;
-    }
-  } catch {
-    /* the status says enough */
-  }
-  body.destroy();
-  text = text.replace(/\s+/g, ' ').trim();
-  return text ? `: ${text.length > ERROR_BODY_CHARS ? `${text.slice(0, ERROR_BODY_CHARS)}…` : text}` : '';
 }
