@@ -1,11 +1,25 @@
-// `npm run bench [-- CASE...]`: runs the named benchmark cases, or every known case when none
-// is named. A case is a module in this folder exporting `run(): Promise<void>`; add it to
-// CASES below. Cases are imported lazily so one case's drivers never load for another.
-const CASES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
-  offline: () => import('./offline.ts'),
+// `npm run bench [-- CASE...]`: runs the named benchmark cases, or the cases of the issue-15
+// table when none is named, then prints that table: every row a ratio against the alternative
+// measured in the same run, with the machine's load. A case is a module in this folder
+// exporting `run()`, returning its table rows (or nothing); cases are imported lazily so one
+// case's drivers never load for another.
+import { cpus } from 'node:os';
+import { loadAverage, log, type TableRow } from './lib/measure.ts';
+
+type Case = () => Promise<{ run(): Promise<unknown> }>;
+
+const TABLE_CASES: Record<string, Case> = {
+  sequences: () => import('./sequences.ts'),
+  export: () => import('./export.ts'),
+  'webhook-compare': () => import('./webhook-compare.ts'),
+  startup: () => import('./startup.ts'),
+};
+// Older, narrower cases, run only when named.
+const OTHER_CASES: Record<string, Case> = {
   trigger: () => import('./trigger.ts'),
   webhook: () => import('./webhook.ts'),
 };
+const CASES = { ...TABLE_CASES, ...OTHER_CASES };
 
 async function main(names: string[]): Promise<void> {
   const unknown = names.filter((n) => !(n in CASES));
@@ -14,10 +28,26 @@ async function main(names: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  for (const name of names.length > 0 ? names : Object.keys(CASES)) {
-    process.stdout.write(`\n=== bench: ${name} ===\n`);
-    await (await CASES[name]()).run();
+  const rows: TableRow[] = [];
+  const loads: string[] = [loadAverage()];
+  const started = new Date();
+  for (const name of names.length > 0 ? names : Object.keys(TABLE_CASES)) {
+    log(`\n=== bench: ${name} (load average ${loadAverage()}) ===`);
+    rows.push(...(((await (await CASES[name]()).run()) as TableRow[] | undefined) ?? []));
+    loads.push(loadAverage());
   }
+  if (rows.length === 0) return;
+  log(
+    `\n| work | crm-leads ÷ alternative | goal | met | measured |\n|---|---|---|---|---|\n${rows
+      .map(
+        (r) =>
+          `| ${r.work} | ${r.ratio === undefined ? '-' : `${r.ratio.toFixed(2)}x`} | ${r.goal} | ${r.met === undefined ? '-' : r.met ? 'met' : 'MISSED'} | ${r.detail} |`,
+      )
+      .join('\n')}`,
+  );
+  log(
+    `\n${started.toISOString().slice(0, 16)}Z, ${cpus().length} CPUs, Node ${process.version}; 1-minute load average ${loads.join(' -> ')} (before/after each case)`,
+  );
 }
 
 await main(process.argv.slice(2));

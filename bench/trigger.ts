@@ -21,7 +21,7 @@ import { resolveRunTime } from '../src/plan/time.ts';
 import { renderQuery } from '../src/sql/render-query.ts';
 import { loadJob } from '../src/config/load-job.ts';
 
-const DATABASE = 'crm_leads_bench_trigger';
+export const DATABASE = 'crm_leads_bench_trigger';
 const EVENTS = 10_000_000;
 const USERS = 1_000_000;
 const ITEMS = 10_000;
@@ -40,7 +40,7 @@ const INDEXES = {
 type IndexName = keyof typeof INDEXES;
 
 const HEADER = `name: bench\nsource: bench\ntimezone: Asia/Shanghai\naudience: { table: dim_user, where: { value_tier: [high, top] } }\n`;
-const SCENARIOS = {
+export const SCENARIOS = {
   'fridge not_followed_by': `${HEADER}trigger:
   table: events
   event: view_item
@@ -73,7 +73,7 @@ type Conn = mysql.Connection;
 const seconds = (from: number) => (performance.now() - from) / 1000;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-async function isBuilt(conn: Conn): Promise<boolean> {
+export async function isBuilt(conn: Conn): Promise<boolean> {
   const [rows] = await conn.query(
     "select 1 from information_schema.tables where table_schema = ? and table_name = 'bench_meta'",
     [DATABASE],
@@ -86,7 +86,7 @@ async function isBuilt(conn: Conn): Promise<boolean> {
 // Deterministic pseudo-randomness from CRC32 of the sequence number, so every build is the same.
 // Sessions start in id order over the 30 days, as an append-only event log is written: the
 // rows of one day sit together in the clustered primary key, as they do in production.
-async function build(conn: Conn): Promise<void> {
+export async function build(conn: Conn): Promise<void> {
   const started = performance.now();
   await conn.query(`drop table if exists bench_meta, events, dim_item, dim_user`);
   await conn.query(
@@ -139,7 +139,7 @@ async function existingIndexes(conn: Conn): Promise<Set<string>> {
   return new Set((rows as { name: string }[]).map((r) => r.name));
 }
 
-async function setIndexes(conn: Conn, wanted: IndexName[]): Promise<void> {
+export async function setIndexes(conn: Conn, wanted: IndexName[]): Promise<void> {
   const have = await existingIndexes(conn);
   for (const name of Object.keys(INDEXES) as IndexName[]) {
     const started = performance.now();
