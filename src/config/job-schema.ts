@@ -5,6 +5,15 @@ import { aggregateKeys, hasAggregate, NEEDS_AGGREGATE } from './behaviour-schema
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
+import {
+  consentSchema,
+  contactsSchema,
+  deliveredSchema,
+  destinationChannels,
+  leadChannel,
+  quietHoursSchema,
+  REACH_KEYS,
+} from './reach-schema.ts';
 
 const identifier = z
   .string()
@@ -153,11 +162,6 @@ const realtime = z.strictObject({
 /** A job without a realtime block watches with these (seconds). */
 export const REALTIME_DEFAULTS = { every: 60, lateness: 60, start: 0 } as const;
 
-const delivered = z.union([
-  duration.transform((within) => ({ within, scope: 'job' as const })),
-  z.strictObject({ within: duration, scope: z.enum(['job', 'all']).default('job') }),
-]);
-
 const fieldRef = z.string().refine((s) => isIdentifier(s) || /^trigger\.[A-Za-z_][A-Za-z0-9_]*$/.test(s), {
   message: 'not a column name (or trigger.COLUMN)',
 });
@@ -184,13 +188,14 @@ const lead = z.strictObject({
   require: z.array(z.string()).default([]),
   order_by: z.record(identifier, z.enum(['asc', 'desc'])).optional(),
   limit: z.number().int().positive().optional(),
-  channel: z.string().min(1).optional(),
+  channel: leadChannel.optional(),
 });
 
 const csvDestination = z.strictObject({
   type: z.literal('csv'),
   path: z.string().min(1),
   bom: z.boolean().default(true),
+  channels: destinationChannels,
 });
 const webhookDestination = z.strictObject({
   type: z.literal('webhook'),
@@ -202,6 +207,7 @@ const webhookDestination = z.strictObject({
   max_requests_per_second: z.number().positive().optional(),
   timeout: duration.default(30),
   max_retries: z.number().int().min(0).max(20).default(6),
+  channels: destinationChannels,
 });
 const tableDestination = z.strictObject({
   type: z.literal('table'),
@@ -209,6 +215,7 @@ const tableDestination = z.strictObject({
   table: tableName,
   mode: z.enum(['insert', 'upsert']).default('insert'),
   batch_size: z.number().int().positive().max(10000).default(1000),
+  channels: destinationChannels,
 });
 const destination = z.discriminatedUnion('type', [csvDestination, webhookDestination, tableDestination]);
 
@@ -223,7 +230,10 @@ export const jobSchema = z.strictObject({
   realtime: realtime.optional(),
   audience,
   trigger: trigger.optional(),
-  exclude: z.strictObject({ converted: converted.optional(), delivered: delivered.optional() }).default({}),
+  contacts: contactsSchema.optional(),
+  consent: consentSchema.optional(),
+  quiet_hours: quietHoursSchema.optional(),
+  exclude: z.strictObject({ converted: converted.optional(), delivered: deliveredSchema.optional() }).default({}),
   lead,
   destinations: z.array(destination).default([]),
 });
@@ -306,4 +316,5 @@ export const JOB_KEYS = [
   'max_retries',
   'connection',
   'mode',
+  ...REACH_KEYS,
 ];

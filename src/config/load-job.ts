@@ -11,6 +11,7 @@ import { isIdentifier } from './identifier.ts';
 import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
 import { zodIssues } from './zod-issues.ts';
 import { validateSchedule } from './schedule-check.ts';
+import { checkReach } from './reach-check.ts';
 
 export type Job = RawJob & { file: string };
 
@@ -55,6 +56,7 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
   };
   needConnection(job.source, ['source']);
   needConnection(job.exclude.converted?.source, ['exclude', 'converted', 'source']);
+  needConnection(job.consent?.source, ['consent', 'source']);
   job.destinations.forEach((d, i) => {
     if (d.type === 'table') needConnection(d.connection, ['destinations', i, 'connection']);
   });
@@ -93,6 +95,7 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
         issueAt(source, ['destinations', i, 'path'], 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}'),
       );
   });
+  checkReach(job, source, issues);
   if (job.schedule !== undefined) {
     const problem = validateSchedule(job.schedule);
     if (problem) issues.push(issueAt(source, ['schedule'], problem));

@@ -2,6 +2,7 @@
 // Pure: no connection, no I/O.
 import type { Dialect } from '../config/connection-schema.ts';
 import type { Job } from '../config/load-job.ts';
+import { planReach, type ReachPlan } from './reach-plan.ts';
 import { naiveMinus, type RunTime } from './time.ts';
 
 export interface Window {
@@ -37,6 +38,8 @@ export interface Plan {
    * of the As of [at - within, at).
    */
   slice?: Window;
+  /** Channels, contacts and consent (issue 12); undefined when the job has no reach step. */
+  reach?: ReachPlan;
 }
 
 export interface PlanOptions {
@@ -51,8 +54,13 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
   const converted = job.exclude.converted;
   const convertedInWarehouse =
     converted !== undefined && (converted.source === undefined || converted.source === job.source);
+  const reach = planReach(job, job.lead.fields.length);
+  // The reach step drops people (no address, opted out, capped, held): the limit stays in the stream.
   const streamDrops =
-    job.lead.require.length > 0 || (converted !== undefined && !convertedInWarehouse) || options.streamFilters === true;
+    job.lead.require.length > 0 ||
+    (converted !== undefined && !convertedInWarehouse) ||
+    options.streamFilters === true ||
+    (reach !== undefined && (job.contacts !== undefined || job.consent !== undefined || job.quiet_hours !== undefined));
   return {
     job,
     at,
@@ -65,5 +73,6 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
     pushLimit: job.lead.limit !== undefined && !streamDrops,
     shard: options.shard,
     slice: options.slice,
+    reach,
   };
 }

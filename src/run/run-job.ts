@@ -177,7 +177,7 @@ async function deliver(
     runId: options.runId,
     at: options.runTime,
     fields: plan.header,
-    channel: plan.job.lead.channel,
+    channel: plan.job.lead.channel?.[0],
     keyName: plan.job.audience.key,
   };
   const started = Date.now();

@@ -96,14 +96,19 @@ export async function loadDeliveredKeys(
   at: RunTime,
   store: StateStore | undefined,
 ): Promise<Set<string> | undefined> {
-  const rule = job.exclude.delivered;
-  if (!rule) return undefined;
+  const rules = job.exclude.delivered;
+  if (!rules) return undefined;
   if (!store) return new Set();
-  return deliveredInWindow(store, {
-    job: rule.scope === 'job' ? job.name : undefined,
-    fromMs: at.epochMs - rule.within * 1000,
-    toMs: at.epochMs,
-  });
+  const keys = new Set<string>();
+  for (const rule of rules) {
+    for (const key of await deliveredInWindow(store, {
+      job: rule.scope === 'job' ? job.name : undefined,
+      fromMs: at.epochMs - rule.within * 1000,
+      toMs: at.epochMs,
+    }))
+      keys.add(key);
+  }
+  return keys;
 }
 
 /** A dry run reads the ledger (for the delivered step of the funnel) but never creates one. */

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { AUDIENCE, rulesFor } from './audience-rules.ts';
 import { queryBuilder, type KnexDialect } from './knex-client.ts';
+import { applyReachColumns } from './reach-columns.ts';
 import { selectTriggerField } from './trigger.ts';
 
 export interface SqlQuery {
@@ -32,6 +33,8 @@ export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
         : `${AUDIENCE}.${field.column}`,
     );
   }
+  // Addresses and opt-out flags per channel (after the fields): left joins, they drop nobody.
+  columns.push(...applyReachColumns(qb, k, plan, AUDIENCE));
   // Oracle's limit is knex's `select * from (...) where rownum <= n`, and `select *` over a
   // derived table with two columns of one name (the key is usually also a field) fails with
   // ORA-00918: there the columns are named by position. Rows are read as arrays anyway.

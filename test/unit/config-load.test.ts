@@ -148,14 +148,14 @@ describe('${VAR} interpolation', () => {
     );
     expect(job.audience.table).toBe('dw.dim_user');
     expect(job.lead.limit).toBe(5000);
-    expect(job.lead.channel).toBe('outbound');
+    expect(job.lead.channel).toEqual(['outbound']);
   });
 
   it('a value cannot inject YAML structure', () => {
     const job = load(MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, phone]\n  channel: ${CHANNEL}'), {
       CHANNEL: 'x\nlimit: 1',
     });
-    expect(job.lead.channel).toBe('x\nlimit: 1');
+    expect(job.lead.channel).toEqual(['x\nlimit: 1']);
     expect(job.lead.limit).toBeUndefined();
   });
 
