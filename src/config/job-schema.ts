@@ -121,6 +121,8 @@ const trigger = z.strictObject({
   key: identifier.optional(),
   name: identifier.default('event_name'),
   time: identifier.default('event_time'),
+  /** A unique event id: among events at the same time, the greatest (as text) is A. */
+  id: identifier.optional(),
   event: text,
   within: duration,
   where: whereSchema,
@@ -281,6 +283,7 @@ export const JOB_KEYS = [
   'within',
   'item',
   'event_key',
+  'id',
   'not_followed_by',
   'followed_by',
   'partition',

@@ -14,6 +14,7 @@
 // (person key, event_name, event_time) turns each NOT EXISTS / EXISTS into one range probe.
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
+import { byteOrderText, textLength } from './exact-text.ts';
 import { applyPartition } from './partition.ts';
 import { runBounds, sliceBounds } from './trigger-slice.ts';
 import { naiveTime, plusSeconds } from './time-arithmetic.ts';
@@ -50,17 +51,26 @@ export function applyTrigger(qb: Knex.QueryBuilder, k: Knex, plan: Plan, audienc
   const t = plan.job.trigger!;
   const key = t.key ?? plan.job.audience.key;
   const columns = triggerColumns(plan);
-  // Newest first; equal times are broken by the selected values so that every engine picks
-  // the same A. PostgreSQL and Oracle sort NULLs first in DESC, MySQL and SQLite last.
-  const order = [t.time, ...columns.filter((c) => c !== t.time)];
+  // Newest first. Events at the same time are ordered by trigger.id when the job names one
+  // (the greatest id: longer text first, then code points, so whole-number ids in numeric
+  // order), then by the text of the selected columns in code-point order: the same order on
+  // every engine whatever the column collation. Two events that still tie have the same text
+  // in every selected column, so either gives the same lead.
+  // PostgreSQL and Oracle sort NULLs first in DESC, MySQL and SQLite last.
   const nullsLast = plan.dialect === 'postgres' || plan.dialect === 'oracle' ? ' NULLS LAST' : '';
+  const text = `${byteOrderText(plan.dialect)} DESC${nullsLast}`;
+  const terms: { sql: string; column: string }[] = [{ sql: `?? DESC${nullsLast}`, column: t.time }];
+  if (t.id)
+    terms.push({ sql: `${textLength(plan.dialect)} DESC${nullsLast}`, column: t.id }, { sql: text, column: t.id });
+  for (const c of columns) if (c !== t.time && c !== t.id) terms.push({ sql: text, column: c });
+  const order = terms.map((term) => term.sql).join(', ');
   const qualifying = k
     .select([
       `e.${key} as ${PERSON}`,
       ...columns.map((c) => `e.${c} as ${fieldAlias(c)}`),
-      k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${order.map(() => `?? DESC${nullsLast}`).join(', ')}) as ??`, [
+      k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${order}) as ??`, [
         `e.${key}`,
-        ...order.map((c) => `e.${c}`),
+        ...terms.map((term) => `e.${term.column}`),
         RANK,
       ]),
     ])

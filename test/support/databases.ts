@@ -43,8 +43,20 @@ export function testDatabaseName(name: string): string {
   return `crm_leads_${process.env.CRM_LEADS_TEST_NS ?? ''}${name}`.toLowerCase();
 }
 
+export interface TestDatabaseOptions {
+  /**
+   * MariaDB's database collation. utf8mb4_bin by default; utf8mb4_general_ci is the server's
+   * own default (case- and trailing-space-insensitive), the one issue 9's examples run on.
+   */
+  mysqlCollation?: string;
+}
+
 /** A fresh, empty database named by `testDatabaseName(name)` on the dialect's server. */
-export async function createTestDatabase(dialect: TestDialect, name: string): Promise<TestDatabase> {
+export async function createTestDatabase(
+  dialect: TestDialect,
+  name: string,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const db = testDatabaseName(name);
   if (dialect === 'sqlite') {
     const path = join(mkdtempSync(join(tmpdir(), 'crm-leads-')), `${db}.db`);
@@ -61,7 +73,9 @@ export async function createTestDatabase(dialect: TestDialect, name: string): Pr
     const admin = knexFactory({ client: 'mysql2', connection: MYSQL });
     await reachable(admin, 'MariaDB', MYSQL);
     await admin.raw(`DROP DATABASE IF EXISTS \`${db}\``);
-    await admin.raw(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await admin.raw(
+      `CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE ${options.mysqlCollation ?? 'utf8mb4_bin'}`,
+    );
     await admin.destroy();
     const knex = knexFactory({
       client: 'mysql2',

@@ -108,7 +108,17 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
     sql:
-      'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_event_time`, `lt`.`tf_item_id` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`event_time` as `tf_event_time`, `e`.`item_id` as `tf_item_id`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, `e`.`item_id` DESC) as `trigger_rank` from `events` as `e` where ' +
+      'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_event_time`, `lt`.`tf_item_id` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`event_time` as `tf_event_time`, `e`.`item_id` as `tf_item_id`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, concat(`e`.`item_id`) DESC) as `trigger_rank` from `events` as `e` where ' +
+      WINDOW_24H +
+      TRIGGER_TAIL,
+  },
+  {
+    feature: 'trigger.id: equal times go to the greatest id (length, then code points), then the fields as text',
+    yaml:
+      AUDIENCE +
+      'trigger: { table: events, event: view_item, within: 24h, id: event_id }\nlead: { fields: [user_id, trigger.channel] }\n',
+    sql:
+      'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_channel` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`channel` as `tf_channel`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, length(concat(`e`.`event_id`)) DESC, concat(`e`.`event_id`) DESC, concat(`e`.`channel`) DESC) as `trigger_rank` from `events` as `e` where ' +
       WINDOW_24H +
       TRIGGER_TAIL,
   },

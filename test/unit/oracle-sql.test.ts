@@ -91,7 +91,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
     sql:
-      'select "A"."USER_ID", "A"."USER_ID", "LT"."TF_EVENT_TIME", "LT"."TF_ITEM_ID" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", "E"."ITEM_ID" "TF_ITEM_ID", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST, "E"."ITEM_ID" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
+      'select "A"."USER_ID", "A"."USER_ID", "LT"."TF_EVENT_TIME", "LT"."TF_ITEM_ID" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", "E"."ITEM_ID" "TF_ITEM_ID", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST, NLSSORT(TO_CHAR("E"."ITEM_ID"), \'NLS_SORT=BINARY\') DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
       WINDOW +
       JOINED,
     bindings: WINDOW_BINDINGS,
