@@ -39,7 +39,14 @@ interface Tracked {
   /** Acknowledged (and recorded) by this run; for a CSV, written to the file. */
   delivered: number;
   failed: number;
+  /** CSV keys written but not yet in the ledger as pending rows (flushed by PENDING_FLUSH_KEYS). */
+  pendingKeys: string[];
 }
+
+// A CSV's leads count only once the file is complete, so its keys need not reach the ledger
+// batch by batch: they are written as pending rows every 20,000 keys (one transaction each,
+// ~200 KB of text held), not once per warehouse batch. A crash discards pending rows either way.
+const PENDING_FLUSH_KEYS = 20_000;
 
 /** The destination's identity in the ledger: its type and printable target, at most 255 characters. */
 export function destinationId(d: Destination): string {
@@ -66,7 +73,14 @@ export class TrackedDestinations {
     this.ctx = ctx;
     for (const destination of this.destinations) {
       await destination.open(ctx);
-      this.tracked.push({ destination, id: destinationId(destination), already: 0, delivered: 0, failed: 0 });
+      this.tracked.push({
+        destination,
+        id: destinationId(destination),
+        already: 0,
+        delivered: 0,
+        failed: 0,
+        pendingKeys: [],
+      });
     }
     if (!this.ledger) return;
     // A CSV is rewritten whole on a re-run (it replaces the previous file), so it is not resumed.
@@ -115,6 +129,7 @@ export class TrackedDestinations {
     }
     const outputs: OutputSummary[] = [];
     for (const t of this.tracked) {
+      await this.flushPending(t);
       const summary = await t.destination.close('ok');
       if (t.destination.deliversOnClose && this.ledger) await confirmPending(this.ledger.store, this.pendingScope(t));
       outputs.push({ ...summary, already_delivered: t.already });
@@ -168,23 +183,38 @@ export class TrackedDestinations {
     }
   }
 
-  private async record(t: Tracked, result: WriteResult): Promise<void> {
-    t.delivered += result.delivered.length;
-    t.failed += result.failed.length;
-    if (!this.ledger) return;
-    const ctx = {
+  private deliveryContext(t: Tracked) {
+    return {
       job: this.ctx.job,
-      atMs: this.ledger.atMs,
+      atMs: this.ledger!.atMs,
       runId: this.ctx.runId,
       destination: t.id,
       channel: this.ctx.channel,
     };
-    await recordDeliveries(
-      this.ledger.store,
-      ctx,
-      result.delivered.map((l) => l.key),
-      { pending: t.destination.deliversOnClose },
-    );
+  }
+
+  private async flushPending(t: Tracked): Promise<void> {
+    if (!this.ledger || t.pendingKeys.length === 0) return;
+    const keys = t.pendingKeys;
+    t.pendingKeys = [];
+    await recordDeliveries(this.ledger.store, this.deliveryContext(t), keys, { pending: true });
+  }
+
+  private async record(t: Tracked, result: WriteResult): Promise<void> {
+    t.delivered += result.delivered.length;
+    t.failed += result.failed.length;
+    if (!this.ledger) return;
+    if (t.destination.deliversOnClose) {
+      for (const lead of result.delivered) t.pendingKeys.push(lead.key);
+      if (t.pendingKeys.length >= PENDING_FLUSH_KEYS) await this.flushPending(t);
+    } else if (result.delivered.length > 0) {
+      // Acknowledged leads are recorded before more is sent: a crash loses only those in flight.
+      await recordDeliveries(
+        this.ledger.store,
+        this.deliveryContext(t),
+        result.delivered.map((l) => l.key),
+      );
+    }
     await recordFailures(
       this.ledger.store,
       this.ctx.runId,
