@@ -8,6 +8,7 @@ import { SQLITE_CRC32_FUNCTION } from '../sql/shard.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import type { ConnectionSpec } from '../config/connection-schema.ts';
 import { batchRows } from './batch-rows.ts';
+import { abortedError } from './cancel-on-abort.ts';
 import {
   databaseError,
   DEFAULT_BATCH_SIZE,
@@ -49,7 +50,7 @@ export async function openSqlite(
         for await (const batch of batchRows(widenIntegers(rows), opts.batchSize ?? DEFAULT_BATCH_SIZE, opts.signal))
           yield batch;
       } catch (err) {
-        throw databaseError(name, err);
+        throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
         rows.return?.();
       }
