@@ -1,10 +1,13 @@
 // `crm-leads run`: runs each job in turn, prints progress on stderr and one JSON summary line
 // per job on stdout (the last line is the summary of the last job, for XCom and scripts).
-import { EXIT } from '../errors.ts';
+import { CancelledError, EXIT } from '../errors.ts';
 import { runJob, type RunSummary } from '../run/run-job.ts';
 import { loadInputs, parseShard } from './load-inputs.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
 import { cliReporter } from './reporter.ts';
+
+/** After SIGTERM/SIGINT, the longest a run may take to stop cleanly before the process exits. */
+export const STOP_GRACE_MS = 30_000;
 
 export interface RunCommandOptions {
   at?: string;
@@ -28,7 +31,15 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
   const shard = parseShard(opts.shard);
   const reporter = cliReporter(opts.logFormat === 'json' ? 'json' : 'text');
   const abort = new AbortController();
-  const onSignal = () => abort.abort();
+  // The abort ends any wait on a warehouse at once; should cleanup itself hang (a ledger server
+  // gone silent too), the process still ends within the grace period, with exit 1.
+  const onSignal = (signal: NodeJS.Signals) => {
+    abort.abort(new CancelledError(`stopped by ${signal}`));
+    setTimeout(() => {
+      printErr(`error: the run did not stop within ${STOP_GRACE_MS / 1000}s of ${signal}; exiting`, 'error');
+      process.exit(EXIT.failed);
+    }, STOP_GRACE_MS).unref();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {

@@ -10,6 +10,9 @@ const durationText = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, {
   message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s',
 });
 
+/** Generous: a warehouse query may sort for many minutes before its first row. */
+export const DEFAULT_READ_TIMEOUT = '30m';
+
 const sqlite = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
 // MySQL and PostgreSQL take the same server address keys (or one url).
 const serverAddress = {
@@ -19,6 +22,9 @@ const serverAddress = {
   user: optionalText,
   password: optionalText,
   database: z.string().optional(),
+  // The longest wait for the server's next rows (time to the first row included) before the
+  // connection counts as lost: a silent server or link must not hang a run forever.
+  read_timeout: durationText.optional(),
 };
 const mysql = z.strictObject({ type: z.enum(['mysql', 'mariadb']), ...serverAddress });
 const postgres = z.strictObject({
@@ -52,6 +58,7 @@ const oracle = z.strictObject({
   user: optionalText,
   password: optionalText,
   fetch_array_size: z.number().int().positive().default(1000),
+  read_timeout: durationText.optional(),
 });
 
 export const connectionSchema = z.discriminatedUnion('type', [sqlite, mysql, postgres, hive, oracle]);
@@ -95,4 +102,5 @@ export const CONNECTION_KEYS = [
   'connect_string',
   'service_name',
   'fetch_array_size',
+  'read_timeout',
 ];

@@ -96,6 +96,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
       const v = String((rows as Row[])[0][0]);
       return /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}`;
     },
+    destroy: () => conn.destroy(),
     async close() {
       if (busy) conn.destroy();
       else
@@ -146,6 +147,19 @@ function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): 
       ended = true;
       notify();
     });
+  // A connection closed or reset mid-result is reported on the connection, not on the query:
+  // without these the result would wait for its next row forever.
+  const lost = (err?: unknown) => {
+    if (ended || failure) return;
+    failure =
+      err ??
+      Object.assign(new Error('Connection lost: The server closed the connection.'), {
+        code: 'PROTOCOL_CONNECTION_LOST',
+      });
+    notify();
+  };
+  conn.on('error', lost);
+  conn.on('end', () => lost());
   return async () => {
     for (;;) {
       if (failure) throw failure;

@@ -1,6 +1,8 @@
 // The registry: the one module above every engine. Engines are imported lazily, so a run
 // loads only its own driver; engines import their shared helpers from warehouse.ts below.
-import type { ConnectionSpec } from '../config/connection-schema.ts';
+import { type ConnectionSpec, DEFAULT_READ_TIMEOUT } from '../config/connection-schema.ts';
+import { parseDuration } from '../config/duration.ts';
+import { guardWarehouse } from './lost-connection.ts';
 import type { Warehouse } from './warehouse.ts';
 
 /**
@@ -8,6 +10,12 @@ import type { Warehouse } from './warehouse.ts';
  * @throws RunError when the engine's optional driver package is missing or the connection fails.
  */
 export async function openWarehouse(name: string, spec: ConnectionSpec): Promise<Warehouse> {
+  // Hive bounds each call by its own query_timeout; SQLite is embedded and cannot go silent.
+  const readTimeout = 'read_timeout' in spec ? parseDuration(spec.read_timeout ?? DEFAULT_READ_TIMEOUT) : undefined;
+  return guardWarehouse(name, await openEngine(name, spec), readTimeout && readTimeout * 1000);
+}
+
+async function openEngine(name: string, spec: ConnectionSpec): Promise<Warehouse> {
   switch (spec.type) {
     case 'sqlite':
       return (await import('./sqlite.ts')).openSqlite(name, spec);

@@ -82,11 +82,28 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
       const stopCancelling = cancelOnAbort(opts.signal, () =>
         cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID),
       );
+      // A connection closed or reset mid-result is reported on the client, never to the cursor
+      // (whose destroy() waits for a reply that cannot come): the read is raced against it.
+      let onLost: (err?: Error) => void = () => {};
+      const lost = new Promise<never>((_, reject) => {
+        onLost = (err) =>
+          reject(err ?? Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' }));
+      });
+      lost.catch(() => {});
+      client.on('error', onLost);
+      client.on('end', onLost);
+      const batches = batchRows(rows as AsyncIterable<Row>, size, opts.signal)[Symbol.asyncIterator]();
       try {
-        for await (const batch of batchRows(rows as AsyncIterable<Row>, size, opts.signal)) yield batch;
+        for (;;) {
+          const step = await Promise.race([batches.next(), lost]);
+          if (step.done) break;
+          yield step.value;
+        }
       } catch (err) {
         throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
+        client.off('error', onLost);
+        client.off('end', onLost);
         stopCancelling();
         rows.destroy();
       }
@@ -102,6 +119,7 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
       const v = (await client.query('show server_version')).rows[0].server_version;
       return `PostgreSQL ${v}`;
     },
+    destroy: () => (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(),
     async close() {
       await client.end().catch(() => {});
     },

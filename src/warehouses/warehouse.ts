@@ -20,6 +20,11 @@ export interface Warehouse {
   /** Server name and version, for `connections check`. */
   version(): Promise<string>;
   close(): Promise<void>;
+  /**
+   * Drops the connection at once, without a goodbye to the server (lost, silent or a run that
+   * must stop now): a read in progress fails soon after. Optional: embedded engines cannot stall.
+   */
+  destroy?(): void;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
