@@ -114,7 +114,30 @@ const audience = z.strictObject({
   behaviour: z.array(behaviour).min(1).optional(),
 });
 
-const sequenceStep = z.strictObject({ event: text, within: duration, where: whereSchema });
+/**
+ * B (not_followed_by) or a followed_by step. Optional: its own table of the same connection
+ * (columns key/name/time default to the trigger's), item conditions through the trigger's item
+ * table or its own (table/key/event_key), and same_item: on the same item as A.
+ */
+const sequenceStep = z.strictObject({
+  event: text,
+  within: duration,
+  where: whereSchema,
+  table: tableName.optional(),
+  key: identifier.optional(),
+  name: identifier.optional(),
+  time: identifier.optional(),
+  partition: partition.optional(),
+  item: z
+    .strictObject({
+      table: tableName.optional(),
+      key: identifier.optional(),
+      event_key: identifier.optional(),
+      where: whereSchema,
+    })
+    .optional(),
+  same_item: z.boolean().optional(),
+});
 
 const trigger = z.strictObject({
   table: tableName,
@@ -137,6 +160,8 @@ const trigger = z.strictObject({
     .optional(),
   not_followed_by: sequenceStep.optional(),
   followed_by: z.array(sequenceStep).min(1).optional(),
+  /** The whole chain (its last step) within this of A. */
+  followed_within: duration.optional(),
 });
 
 const converted = z.strictObject({
@@ -164,8 +189,8 @@ const realtime = z.strictObject({
 /** A job without a realtime block watches with these (seconds). */
 export const REALTIME_DEFAULTS = { every: 60, lateness: 60, start: 0 } as const;
 
-const fieldRef = z.string().refine((s) => isIdentifier(s) || /^trigger\.[A-Za-z_][A-Za-z0-9_]*$/.test(s), {
-  message: 'not a column name (or trigger.COLUMN)',
+const fieldRef = z.string().refine((s) => isIdentifier(s) || /^trigger\.(item\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(s), {
+  message: 'not a column name (or trigger.COLUMN, trigger.item.COLUMN)',
 });
 
 const fields = z
@@ -243,6 +268,8 @@ export const jobSchema = z.strictObject({
 export type RawJob = z.output<typeof jobSchema>;
 export type RealtimeSpec = z.output<typeof realtime>;
 export type BehaviourSpec = z.output<typeof behaviour>;
+export type SequenceStepSpec = z.output<typeof sequenceStep>;
+export type TriggerSpec = z.output<typeof trigger>;
 export type DestinationSpec = z.output<typeof destination>;
 export type CsvDestinationSpec = z.output<typeof csvDestination>;
 export type WebhookDestinationSpec = z.output<typeof webhookDestination>;
@@ -286,6 +313,8 @@ export const JOB_KEYS = [
   'id',
   'not_followed_by',
   'followed_by',
+  'followed_within',
+  'same_item',
   'partition',
   'format',
   'time',

@@ -12,6 +12,7 @@ import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
 import { zodIssues } from './zod-issues.ts';
 import { validateSchedule } from './schedule-check.ts';
 import { checkReach } from './reach-check.ts';
+import { checkTrigger } from './trigger-check.ts';
 
 export type Job = RawJob & { file: string };
 
@@ -96,6 +97,7 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
       );
   });
   checkReach(job, source, issues);
+  checkTrigger(job, source, issues);
   if (job.schedule !== undefined) {
     const problem = validateSchedule(job.schedule);
     if (problem) issues.push(issueAt(source, ['schedule'], problem));

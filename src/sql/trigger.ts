@@ -17,28 +17,26 @@ import type { Plan } from '../plan/plan.ts';
 import { byteOrderText, textLength } from './exact-text.ts';
 import { applyPartition } from './partition.ts';
 import { runBounds, sliceBounds } from './trigger-slice.ts';
-import { naiveTime, plusSeconds } from './time-arithmetic.ts';
+import { naiveTime } from './time-arithmetic.ts';
 import { applyWhere } from './where.ts';
-import { samePersonRows } from './same-person.ts';
-import type { ColumnCondition } from '../config/where-schema.ts';
+import { type ChainEvent, laterEvent, type StepContext, triggerEventColumns } from './sequence-step.ts';
 
 export const LATEST_TRIGGER = 'lt';
 const PERSON = 'person_key';
 const RANK = 'trigger_rank';
 
-const fieldAlias = (column: string) => `tf_${column}`;
-
-interface Step {
-  event: string;
-  within: number;
-  where: ColumnCondition[];
-}
+// trigger.X is column X of A (tf_X); trigger.item.X column X of A's item row (ti_X).
+const ITEM_FIELD = 'item.';
+const fieldAlias = (column: string) =>
+  column.startsWith(ITEM_FIELD) ? `ti_${column.slice(ITEM_FIELD.length)}` : `tf_${column}`;
+const sourceColumn = (column: string) =>
+  column.startsWith(ITEM_FIELD) ? `i.${column.slice(ITEM_FIELD.length)}` : `e.${column}`;
 
 export function selectTriggerField(_k: Knex, _plan: Plan, column: string): string {
   return `${LATEST_TRIGGER}.${fieldAlias(column)}`;
 }
 
-/** The columns of A that lead.fields asks for as trigger.X, each once. */
+/** The columns of A (X) and of its item (item.X) that lead.fields asks for as trigger.X, each once. */
 function triggerColumns(plan: Plan): string[] {
   const columns = plan.job.lead.fields
     .filter((f) => f.column.startsWith('trigger.'))
@@ -67,10 +65,10 @@ export function applyTrigger(qb: Knex.QueryBuilder, k: Knex, plan: Plan, audienc
   const qualifying = k
     .select([
       `e.${key} as ${PERSON}`,
-      ...columns.map((c) => `e.${c} as ${fieldAlias(c)}`),
+      ...columns.map((c) => `${sourceColumn(c)} as ${fieldAlias(c)}`),
       k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${order}) as ??`, [
         `e.${key}`,
-        ...terms.map((term) => `e.${term.column}`),
+        ...terms.map((term) => sourceColumn(term.column)),
         RANK,
       ]),
     ])
@@ -98,49 +96,42 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
     qb.join(`${item.table} as i`, `i.${item.key}`, `${e}.${item.event_key ?? item.key}`);
     applyWhere(qb, 'i', item.where);
   }
-  // An event of the same person, strictly after `previous` and at most step.within after it.
-  // It correlates with `previous` only (never two levels up): Hive allows a subquery to refer
-  // to its parent query, not to a grandparent.
-  const later = (sub: Knex.QueryBuilder, alias: string, previous: string, step: Step) => {
-    samePersonRows(sub, k, t.table, alias, key, `${previous}.${key}`)
-      .where(`${alias}.${t.name}`, step.event)
-      .where(`${alias}.${t.time}`, '>', k.ref(`${previous}.${t.time}`))
-      .where(`${alias}.${t.time}`, '<=', plusSeconds(k, plan.dialect, `${previous}.${t.time}`, step.within));
-    applyPartition(sub, alias, t.partition, partitionWindow);
-    applyWhere(sub, alias, step.where);
-    // Always true (it is A's join condition), but it makes the probe depend on the item table:
-    // MariaDB attaches a correlated subquery to the first table it references and would probe
-    // for every event before the item condition (60x more probes in bench/trigger.ts).
-    if (t.item && previous === e)
-      sub.whereRaw('?? = ??', [`i.${t.item.key}`, `${e}.${t.item.event_key ?? t.item.key}`]);
-  };
+  // B and the steps: sequence-step.ts (same person, strictly after the previous event, within W).
+  const a: ChainEvent = { alias: e, columns: triggerEventColumns(t, plan.job.audience.key), onAsItem: true };
+  const context = (previous: ChainEvent, last?: boolean): StepContext => ({
+    plan,
+    a,
+    previous,
+    partitionWindow,
+    last,
+  });
   if (t.not_followed_by) {
     const b = t.not_followed_by;
     // Until the wait is over the person may still convert: not a lead yet. Once it is over
     // (tA + W <= at) every B that could block A lies at or before `at`, so A's verdict is
     // final and a later run gives the same answer for it. (watch: aTo is already to - W.)
     if (bounds.waitOverBy !== undefined) qb.where(`${e}.${t.time}`, '<=', time(bounds.waitOverBy));
-    qb.whereNotExists((sub) => later(sub, 'b', e, b));
+    qb.whereNotExists((sub) => void laterEvent(sub, k, b, 'b', context(a)));
   }
   if (t.followed_by) {
     const steps = t.followed_by;
     // The body of an EXISTS: a chain of the steps from `previous` on, every step before `before`.
-    const chain = (sub: Knex.QueryBuilder, index: number, previous: string, before: string) => {
-      const alias = `s${index + 1}`;
-      later(sub, alias, previous, steps[index]);
-      sub.where(`${alias}.${t.time}`, '<', time(before));
-      if (index + 1 < steps.length) sub.whereExists((next) => chain(next, index + 1, alias, before));
+    const chain = (sub: Knex.QueryBuilder, index: number, previous: ChainEvent, before: string) => {
+      const last = index + 1 === steps.length;
+      const step = laterEvent(sub, k, steps[index], `s${index + 1}`, context(previous, last));
+      sub.where(`${step.alias}.${step.columns.time}`, '<', time(before));
+      if (!last) sub.whereExists((next) => chain(next, index + 1, step, before));
     };
-    qb.whereExists((sub) => chain(sub, 0, e, bounds.chainBefore));
+    qb.whereExists((sub) => chain(sub, 0, a, bounds.chainBefore));
     const earlier = bounds.notMaturedBefore;
     // watch: A matured before the slice (a chain completed before it, and the wait, if any,
     // was over too) was decided by an earlier tick.
-    if (earlier && earlier.waitFrom === undefined) qb.whereNotExists((sub) => chain(sub, 0, e, earlier.time));
+    if (earlier && earlier.waitFrom === undefined) qb.whereNotExists((sub) => chain(sub, 0, a, earlier.time));
     else if (earlier)
       qb.where((either) =>
         either
           .where(`${e}.${t.time}`, '>=', time(earlier.waitFrom!))
-          .orWhereNotExists((sub) => chain(sub, 0, e, earlier.time)),
+          .orWhereNotExists((sub) => chain(sub, 0, a, earlier.time)),
       );
   }
 }
