@@ -14,7 +14,7 @@ export function checkTrigger(job: RawJob, source: YamlSource, issues: SpecIssue[
   if (!t) return;
   const steps: [PropertyKey[], NonNullable<typeof t.not_followed_by>][] = [];
   if (t.not_followed_by) steps.push([['trigger', 'not_followed_by'], t.not_followed_by]);
-  (t.followed_by ?? []).forEach((step, i) => steps.push([['trigger', 'followed_by', i], step]));
+  for (const [i, step] of (t.followed_by ?? []).entries()) steps.push([['trigger', 'followed_by', i], step]);
   for (const [path, step] of steps) {
     if (step.item && !step.item.table && !t.item)
       issues.push(

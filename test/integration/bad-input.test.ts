@@ -157,7 +157,10 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
         'require: []',
       ),
     });
-    expectInvalid(r, `error: ${r.file}:10:21: lead.fields[1]: not a column name (or trigger.COLUMN)`);
+    expectInvalid(
+      r,
+      `error: ${r.file}:10:21: lead.fields[1]: not a column name (or trigger.COLUMN, trigger.item.COLUMN)`,
+    );
   });
 
   it('bad table name', async () => {

@@ -226,7 +226,12 @@ describe('problems are data: file, line, column, key, message', () => {
     [
       'non-identifier lead field',
       MINIMAL.replace('fields: [user_id, phone]', 'fields: [user_id, "phone)"]'),
-      { line: 6, column: 21, key: 'lead.fields[1]', message: 'not a column name (or trigger.COLUMN)' },
+      {
+        line: 6,
+        column: 21,
+        key: 'lead.fields[1]',
+        message: 'not a column name (or trigger.COLUMN, trigger.item.COLUMN)',
+      },
     ],
     [
       'bad table name',

@@ -152,12 +152,12 @@ describe('item-aware sequence HiveQL', () => {
 });
 
 describe('trigger.item.X fields', () => {
-  it('selects the item row of the chosen A and breaks ties on time by them', () => {
+  it('selects the item row of the chosen A and breaks ties on time by their text (as for trigger.X)', () => {
     const query = renderQuery(
       plan(`{ ${A} }`, 'postgres', '[user_id, trigger.event_time, trigger.item.category, trigger.item.price]'),
     );
     expect(query.sql).toBe(
-      'select "a"."user_id", "a"."user_id", "lt"."tf_event_time", "lt"."ti_category", "lt"."ti_price" from "dim_user" as "a" inner join (select "e"."user_id" as "person_key", "e"."event_time" as "tf_event_time", "i"."category" as "ti_category", "i"."price" as "ti_price", ROW_NUMBER() OVER (PARTITION BY "e"."user_id" ORDER BY "e"."event_time" DESC NULLS LAST, "i"."category" DESC NULLS LAST, "i"."price" DESC NULLS LAST) as "trigger_rank" from "events" as "e" inner join "dim_item" as "i" on "i"."item_id" = "e"."item_id" where "e"."event_name" = $1 and "e"."event_time" >= $2 and "e"."event_time" < $3 and "i"."category" = $4) as "lt" on "lt"."person_key" = "a"."user_id" and "lt"."trigger_rank" = 1',
+      'select "a"."user_id", "a"."user_id", "lt"."tf_event_time", "lt"."ti_category", "lt"."ti_price" from "dim_user" as "a" inner join (select "e"."user_id" as "person_key", "e"."event_time" as "tf_event_time", "i"."category" as "ti_category", "i"."price" as "ti_price", ROW_NUMBER() OVER (PARTITION BY "e"."user_id" ORDER BY "e"."event_time" DESC NULLS LAST, CAST("i"."category" AS text) COLLATE "C" DESC NULLS LAST, CAST("i"."price" AS text) COLLATE "C" DESC NULLS LAST) as "trigger_rank" from "events" as "e" inner join "dim_item" as "i" on "i"."item_id" = "e"."item_id" where "e"."event_name" = $1 and "e"."event_time" >= $2 and "e"."event_time" < $3 and "i"."category" = $4) as "lt" on "lt"."person_key" = "a"."user_id" and "lt"."trigger_rank" = 1',
     );
   });
 });
