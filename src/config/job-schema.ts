@@ -224,6 +224,17 @@ const csvDestination = z.strictObject({
   bom: z.boolean().default(true),
   channels: destinationChannels,
 });
+// Excel forbids these in sheet names; the length is cut to 31 at write time (xlsx.ts).
+const sheetName = z.string().refine((s) => s.trim() !== '' && !/[[\]:*?/\\]/.test(s) && !/^'|'$/.test(s), {
+  message: "not a sheet name: Excel forbids [ ] : * ? / \\ and a leading or trailing '",
+});
+const xlsxDestination = z.strictObject({
+  type: z.literal('xlsx'),
+  path: z.string().min(1),
+  sheet: sheetName.optional(),
+  text: z.array(z.string()).optional(),
+  number: z.array(z.string()).optional(),
+});
 const webhookDestination = z.strictObject({
   type: z.literal('webhook'),
   url: z.string().url(),
@@ -244,7 +255,12 @@ const tableDestination = z.strictObject({
   batch_size: z.number().int().positive().max(10000).default(1000),
   channels: destinationChannels,
 });
-const destination = z.discriminatedUnion('type', [csvDestination, webhookDestination, tableDestination]);
+const destination = z.discriminatedUnion('type', [
+  csvDestination,
+  xlsxDestination,
+  webhookDestination,
+  tableDestination,
+]);
 
 export const jobSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, {
@@ -272,6 +288,7 @@ export type SequenceStepSpec = z.output<typeof sequenceStep>;
 export type TriggerSpec = z.output<typeof trigger>;
 export type DestinationSpec = z.output<typeof destination>;
 export type CsvDestinationSpec = z.output<typeof csvDestination>;
+export type XlsxDestinationSpec = z.output<typeof xlsxDestination>;
 export type WebhookDestinationSpec = z.output<typeof webhookDestination>;
 export type TableDestinationSpec = z.output<typeof tableDestination>;
 
@@ -338,6 +355,9 @@ export const JOB_KEYS = [
   'type',
   'path',
   'bom',
+  'sheet',
+  'text',
+  'number',
   'url',
   'secret',
   'headers',

@@ -91,7 +91,21 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
       );
   });
   job.destinations.forEach((d, i) => {
-    if (d.type === 'csv' && /\{\{(?!job\}\}|date\}\}|run_id\}\})[^}]*\}\}/.test(d.path))
+    if (d.type !== 'xlsx') return;
+    for (const key of ['text', 'number'] as const)
+      d[key]?.forEach((name, j) => {
+        if (!fieldNames.includes(name))
+          issues.push(
+            issueAt(
+              source,
+              ['destinations', i, key, j],
+              `"${name}" is not one of lead.fields (${fieldNames.join(', ')})`,
+            ),
+          );
+      });
+  });
+  job.destinations.forEach((d, i) => {
+    if ((d.type === 'csv' || d.type === 'xlsx') && /\{\{(?!job\}\}|date\}\}|run_id\}\})[^}]*\}\}/.test(d.path))
       issues.push(
         issueAt(source, ['destinations', i, 'path'], 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}'),
       );

@@ -16,6 +16,9 @@ export async function createDestinations(
       case 'csv':
         out.push(csvDestination({ path: spec.path, bom: spec.bom, stdout }));
         break;
+      case 'xlsx':
+        out.push((await import('./xlsx.ts')).xlsxDestination(spec));
+        break;
       case 'webhook':
         out.push((await import('./webhook.ts')).webhookDestination(spec));
         break;

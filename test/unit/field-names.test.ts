@@ -105,4 +105,36 @@ describe('output field names', () => {
     const body = JSON.parse(write(1, [{ key: '7', values: ['王伟', '01012345678'] }]).toString());
     expect(body.leads).toEqual([{ key: '7', 姓名: '王伟', 手机号: '01012345678' }]);
   });
+
+  it('xlsx: sheet, text and number as in the spec; unknown field names and bad sheet names at their position', () => {
+    const job = loadJob(
+      FILE,
+      CONNECTIONS,
+      {},
+      JOB('  - type: xlsx\n    path: "out/{{job}}/{{run_id}}.xlsx"\n    sheet: 线索\n    text: [手机号]'),
+    );
+    expect(job.destinations).toEqual([
+      { type: 'xlsx', path: 'out/{{job}}/{{run_id}}.xlsx', sheet: '线索', text: ['手机号'] },
+    ]);
+    expect(issuesOf(JOB('  - type: xlsx\n    path: out.xlsx\n    text: [手机, 姓名]\n    number: [收入]'))).toEqual([
+      {
+        file: FILE,
+        line: 18,
+        column: 12,
+        key: 'destinations[0].text[0]',
+        message: '"手机" is not one of lead.fields (姓名, 手机号, 浏览时间)',
+      },
+      expect.objectContaining({ line: 19, column: 14, key: 'destinations[0].number[0]' }),
+    ]);
+    expect(issuesOf(JOB('  - { type: xlsx, path: out.xlsx, sheet: "a/b" }'))).toEqual([
+      expect.objectContaining({
+        line: 16,
+        key: 'destinations[0].sheet',
+        message: expect.stringContaining('not a sheet name'),
+      }),
+    ]);
+    expect(issuesOf(JOB('  - { type: xlsx, path: "out/{{day}}.xlsx" }'))).toEqual([
+      expect.objectContaining({ key: 'destinations[0].path', message: expect.stringContaining('unknown placeholder') }),
+    ]);
+  });
 });
