@@ -234,6 +234,7 @@ const xlsxDestination = z.strictObject({
   sheet: sheetName.optional(),
   text: z.array(z.string()).optional(),
   number: z.array(z.string()).optional(),
+  channels: destinationChannels,
 });
 const webhookDestination = z.strictObject({
   type: z.literal('webhook'),

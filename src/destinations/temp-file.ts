@@ -11,8 +11,8 @@ import { RunError } from '../errors.ts';
 export interface TempFile {
   /** Where the file is while it is written (`.<name>.<run id>.<pid>.tmp` beside the final path). */
   readonly tempPath: string;
-  /** Writes text; resolves once the stream can take more (backpressure). Throws the first write error. */
-  write(text: string): Promise<void>;
+  /** Writes text (or bytes); resolves once the stream can take more (backpressure). Throws the first write error. */
+  write(text: string | Uint8Array): Promise<void>;
   /** Flushes, closes and renames to the final path. On any error the temporary file is removed. */
   commit(): Promise<void>;
   /** Closes and removes the temporary file; never throws. */
@@ -24,7 +24,7 @@ export interface TempFile {
  * the temporary files of that same final path left by processes that are gone (killed runs).
  * @throws RunError naming the final path and the cause (folder not writable, disk full, ...).
  */
-export async function openTempFile(finalPath: string, tag: string): Promise<TempFile> {
+export async function openTempFile(finalPath: string, tag: string, kind = 'csv'): Promise<TempFile> {
   const folder = dirname(finalPath);
   const tempPath = join(folder, `.${basename(finalPath)}.${tag}.${process.pid}.tmp`);
   let file: WriteStream;
@@ -34,7 +34,7 @@ export async function openTempFile(finalPath: string, tag: string): Promise<Temp
     file = createWriteStream(tempPath, { flags: 'wx', highWaterMark: 1 << 20 });
     await once(file, 'open');
   } catch (err) {
-    throw fileError(finalPath, err);
+    throw fileError(finalPath, err, kind);
   }
   // A write error (ENOSPC, EFBIG) arrives as an event, possibly while nobody awaits: kept here
   // and thrown by the next call, never left to crash the process as an unhandled 'error'.
@@ -53,11 +53,11 @@ export async function openTempFile(finalPath: string, tag: string): Promise<Temp
   return {
     tempPath,
     async write(text) {
-      if (failure) throw fileError(finalPath, failure);
+      if (failure) throw fileError(finalPath, failure, kind);
       if (file.write(text)) return;
       // once() rejects on 'error' too: that error is the one kept in `failure`.
       await Promise.race([once(file, 'drain'), once(file, 'close')]).catch(() => {});
-      if (failure) throw fileError(finalPath, failure);
+      if (failure) throw fileError(finalPath, failure, kind);
     },
     async commit() {
       try {
@@ -67,7 +67,7 @@ export async function openTempFile(finalPath: string, tag: string): Promise<Temp
         renameSync(tempPath, finalPath);
       } catch (err) {
         await discard();
-        throw fileError(finalPath, err);
+        throw fileError(finalPath, err, kind);
       }
     },
     discard: () => discard().catch(() => {}),
@@ -113,9 +113,9 @@ const CAUSES: Record<string, string> = {
 };
 
 /** One line naming the file and the cause, e.g. "csv out/a.csv: the disk is full (ENOSPC)". */
-export function fileError(path: string, err: unknown): RunError {
+export function fileError(path: string, err: unknown, kind = 'csv'): RunError {
   if (err instanceof RunError) return err;
   const e = err as NodeJS.ErrnoException;
   const cause = (e.code && CAUSES[e.code]) ?? (e.message ?? String(err)).split('\n')[0].replace(/^E[A-Z]+: /, '');
-  return new RunError(`csv ${path}: ${cause}${e.code ? ` (${e.code})` : ''}`, { cause: err });
+  return new RunError(`${kind} ${path}: ${cause}${e.code ? ` (${e.code})` : ''}`, { cause: err });
 }

@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import { NAIVE_FORMAT } from '../plan/time.ts';
 
 /** A cell value as exceljs takes it: a string is a text cell, a number a number cell. */
-export type CellValue = string | number | boolean | null;
+export type CellValue = string | number | boolean | null | { richText: { text: string }[] };
 
 // Excel shows 15 significant digits: a longer number would be silently rounded on screen
 // (and on save), so such a text stays text even in a `number:` column.
@@ -38,6 +38,18 @@ export function cellValue(value: unknown, index: number, rules: CellRules): Cell
   if (value instanceof Date) return DateTime.fromJSDate(value, { zone: rules.timezone }).toFormat(NAIVE_FORMAT);
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   return JSON.stringify(value);
+}
+
+// XML parsers turn a carriage return into a line feed, so OOXML writes it as _x000D_ (and a
+// literal _xHHHH_ as _x005F_xHHHH_). exceljs decodes that escape only in inline (rich) text,
+// so such text goes out as one plain run of inline text; everything else as a plain string.
+const NEEDS_XSTRING_ESCAPE = /\r|_x[0-9A-Fa-f]{4}_/;
+
+/** The value exceljs writes for a cell: text with a CR (or _xHHHH_) escaped as OOXML wants it. */
+export function toExcel(value: CellValue): CellValue {
+  if (typeof value !== 'string' || !NEEDS_XSTRING_ESCAPE.test(value)) return value;
+  const text = value.replace(/_(x[0-9A-Fa-f]{4}_)/g, '_x005F_$1').replace(/\r/g, '_x000D_');
+  return { richText: [{ text }] };
 }
 
 function isExactNumber(text: string): boolean {

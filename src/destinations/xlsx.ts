@@ -1,15 +1,15 @@
 // An Excel workbook for analysts (Excel, WPS, LibreOffice), streamed with exceljs's
-// WorkbookWriter so memory stays flat: each row is written to the zip as it comes. Header
-// bold, frozen and with an autofilter; column widths from the first rows; text stays text.
-// Written to a temporary file in the same folder and renamed when complete, like the CSV.
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+// WorkbookWriter so memory stays flat: each row goes into the zip as it comes. Header bold,
+// frozen and with an autofilter; column widths from the first rows; text stays text
+// (xlsx-cells.ts). Written to a temporary file and renamed when complete (temp-file.ts), like
+// the CSV: a failed run leaves no partial workbook and the previous one untouched.
+import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import type ExcelJS from 'exceljs';
-import { RunError } from '../errors.ts';
 import { expandPathTemplate } from './csv.ts';
 import type { Destination, DestinationContext, DestinationSummary, Lead, WriteResult } from './destination.ts';
-import { type CellRules, type CellValue, cellValue, columnWidths } from './xlsx-cells.ts';
+import { openTempFile, type TempFile } from './temp-file.ts';
+import { type CellRules, type CellValue, cellValue, columnWidths, toExcel } from './xlsx-cells.ts';
 
 export interface XlsxOptions {
   path: string;
@@ -17,39 +17,35 @@ export interface XlsxOptions {
   sheet?: string;
   /** Lead field names always written as text. */
   text?: string[];
-  /** Lead field names whose plain decimal texts (DECIMAL, BIGINT as text) become numbers. */
+  /** Lead field names whose plain decimal texts (DECIMAL, BIGINT sent as text) become numbers. */
   number?: string[];
 }
 
-/** Rows per sheet in Excel (1,048,576) minus the header: more leads continue on the next sheet. */
+/** Rows per sheet in Excel (1,048,576, Excel's specifications) minus the header row. */
 export const LEADS_PER_SHEET = 1_048_575;
 /** Excel's limit on a sheet name's length. */
 export const SHEET_NAME_CHARS = 31;
 
+type Book = ExcelJS.stream.xlsx.WorkbookWriter;
+
+/**
+ * The xlsx destination. `leadsPerSheet` is Excel's limit; tests pass a small one.
+ * Errors: RunError naming the file and the cause (folder not writable, disk full).
+ */
 export function xlsxDestination(options: XlsxOptions, leadsPerSheet = LEADS_PER_SHEET): Destination {
-  let file: WriteStream | undefined;
-  let book: ExcelJS.stream.xlsx.WorkbookWriter | undefined;
+  let file: TempFile | undefined;
+  let book: Book | undefined;
+  let zipped: Promise<void> | undefined;
   let sheet: ExcelJS.Worksheet | undefined;
   let ctx: DestinationContext;
   let rules: CellRules;
   let finalPath = '';
-  let tempPath = '';
   let written = 0;
   let onSheet = 0;
   let sheets = 0;
   let widths: number[] | undefined;
-  let failure: Error | undefined;
-  const check = () => {
-    if (failure) throw new RunError(`xlsx: cannot write ${finalPath}: ${failure.message}`);
-  };
 
-  const discard = () => {
-    // Stop the zip first, so that nothing writes to the file being removed.
-    (book as unknown as { zip?: { abort(): void } } | undefined)?.zip?.abort();
-    file?.destroy();
-    rmSync(tempPath, { force: true });
-  };
-
+  // Each sheet starts with the header; widths come from the first rows and stay for every sheet.
   const addSheet = (firstRows: CellValue[][]) => {
     sheet?.commit();
     sheets += 1;
@@ -57,10 +53,7 @@ export function xlsxDestination(options: XlsxOptions, leadsPerSheet = LEADS_PER_
     sheet = book!.addWorksheet(sheetName(options.sheet ?? ctx.job, sheets), {
       views: [{ state: 'frozen', ySplit: 1 }],
     });
-    sheet.columns = ctx.fields.map((_, i) => ({
-      width: widths![i],
-      style: rules.text.has(i) ? { numFmt: '@' } : {},
-    }));
+    sheet.columns = ctx.fields.map((_, i) => ({ width: widths![i], style: rules.text.has(i) ? { numFmt: '@' } : {} }));
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: ctx.fields.length } };
     const header = sheet.addRow(ctx.fields);
     header.font = { bold: true };
@@ -77,57 +70,66 @@ export function xlsxDestination(options: XlsxOptions, leadsPerSheet = LEADS_PER_
       rules = cellRules(context, options);
       finalPath = resolve(expandPathTemplate(options.path, context));
       self.target = finalPath;
-      tempPath = join(dirname(finalPath), `.${basename(finalPath)}.${context.runId}.tmp`);
       const { default: Excel } = await import('exceljs');
-      try {
-        mkdirSync(dirname(finalPath), { recursive: true });
-        file = createWriteStream(tempPath, { flags: 'wx', highWaterMark: 1 << 20 });
-        await once(file, 'open');
-        // A write error (disk full) fails the next write or the close, not the process.
-        file.on('error', (err) => (failure ??= err));
-      } catch (err) {
-        throw new RunError(`xlsx: cannot write ${finalPath}: ${(err as Error).message}`);
-      }
+      file = await openTempFile(finalPath, context.runId, 'xlsx');
+      const out = zipSink(file);
+      zipped = out.done;
       // Inline strings, not the shared-string table: that table would hold every distinct
       // text (every phone number) in memory until the end.
-      book = new Excel.stream.xlsx.WorkbookWriter({ stream: file, useStyles: true, useSharedStrings: false });
+      book = new Excel.stream.xlsx.WorkbookWriter({ stream: out.stream, useStyles: true, useSharedStrings: false });
     },
     async write(batch: Lead[]): Promise<WriteResult> {
       const rows = batch.map((lead) => lead.values.map((v, i) => cellValue(v, i, rules)));
       if (!sheet) addSheet(rows);
       for (const row of rows) {
         if (onSheet === leadsPerSheet) addSheet(rows);
-        sheet!.addRow(row).commit();
+        sheet!.addRow(row.map(toExcel)).commit();
         onSheet += 1;
       }
       written += batch.length;
-      // The zip goes to the file as it is deflated: wait while the file has a backlog.
-      check();
-      if (file!.writableNeedDrain) await once(file!, 'drain');
+      // Let the zip reach the file before taking more (and surface a write error now).
+      await Promise.race([zipped, new Promise((next) => setImmediate(next))]);
       return { delivered: batch, failed: [] };
     },
     async close(outcome): Promise<DestinationSummary> {
-      if (file) {
-        if (outcome === 'ok') {
-          try {
-            if (!sheet) addSheet([]);
-            sheet!.commit();
-            await book!.commit();
-            if (!file.closed) await once(file, 'close');
-            check();
-          } catch (err) {
-            discard();
-            throw err instanceof RunError
-              ? err
-              : new RunError(`xlsx: cannot write ${finalPath}: ${(err as Error).message}`);
-          }
-          renameSync(tempPath, finalPath);
-        } else discard();
+      if (file && outcome === 'ok') {
+        try {
+          if (!sheet) addSheet([]);
+          sheet!.commit();
+          await Promise.all([book!.commit(), zipped]);
+        } catch (err) {
+          await file.discard();
+          throw err;
+        }
+        await file.commit();
+      } else if (file) {
+        (book as unknown as { zip?: { abort(): void } } | undefined)?.zip?.abort();
+        await file.discard();
       }
       return { type: 'xlsx', target: finalPath, delivered: outcome === 'ok' ? written : 0, failed: 0 };
     },
   };
   return self;
+}
+
+// The stream exceljs writes its zip into: every chunk goes to the temporary file with its
+// backpressure; `done` settles when the zip is complete, or rejects with the first write error.
+function zipSink(file: TempFile): { stream: Writable; done: Promise<void> } {
+  let fail: (err: Error) => void = () => {};
+  let finish: () => void = () => {};
+  const done = new Promise<void>((ok, ko) => {
+    finish = ok;
+    fail = ko;
+  });
+  done.catch(() => {}); // observed by write() and close()
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      file.write(chunk).then(() => callback(), callback);
+    },
+  });
+  stream.on('error', fail);
+  stream.on('finish', finish);
+  return { stream, done };
 }
 
 function cellRules(ctx: DestinationContext, options: XlsxOptions): CellRules {

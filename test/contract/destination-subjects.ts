@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { ConnectionSpec } from '../../src/config/connection-schema.ts';
 import { createTestDatabase, type TestDatabase, type TestDialect } from '../support/databases.ts';
 import { leadsOf, startReceiver, type Receiver } from '../support/http-receiver.ts';
@@ -25,6 +26,32 @@ export function csvSubject(): DestinationSubject {
       if (!existsSync(path(name))) return [];
       const [header, ...rows] = parseCsv(readFileSync(path(name), 'utf8').replace(/^\uFEFF/, ''));
       if (header.join() !== CONTRACT_FIELDS.join()) throw new Error(`csv header ${header.join()}`);
+      return rows.map((values) => ({ key: values[0], values }));
+    },
+  };
+}
+
+/** Excel workbooks in a fresh folder, one per test; read back with exceljs (cells as text). */
+export function xlsxSubject(): DestinationSubject {
+  let dir = '';
+  const path = (name: string) => join(dir, `${name}.xlsx`);
+  return {
+    name: 'xlsx',
+    async start() {
+      dir = mkdtempSync(join(tmpdir(), 'crm-leads-contract-xlsx-'));
+    },
+    stop: async () => {},
+    connections: () => new Map(),
+    prepare: async (name) => ({ type: 'xlsx', path: path(name) }),
+    async read(name) {
+      if (!existsSync(path(name))) return [];
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.readFile(path(name));
+      // cell.text: what the cell shows, rich text joined, numbers as written.
+      const [header, ...rows] = book.worksheets.flatMap((sheet) =>
+        sheet.getRows(1, sheet.rowCount)!.map((row) => CONTRACT_FIELDS.map((_, i) => row.getCell(i + 1).text)),
+      );
+      if (header.join() !== CONTRACT_FIELDS.join()) throw new Error(`xlsx header ${header.join()}`);
       return rows.map((values) => ({ key: values[0], values }));
     },
   };

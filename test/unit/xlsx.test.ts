@@ -7,7 +7,7 @@ import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
 import type { DestinationContext, Lead } from '../../src/destinations/destination.ts';
 import { xlsxDestination, sheetName, LEADS_PER_SHEET } from '../../src/destinations/xlsx.ts';
-import { cellValue, columnWidths, displayWidth } from '../../src/destinations/xlsx-cells.ts';
+import { cellValue, columnWidths, displayWidth, toExcel } from '../../src/destinations/xlsx-cells.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
 
 const rules = { timezone: 'Asia/Shanghai', text: new Set([1]), number: new Set([2]) };
@@ -40,6 +40,27 @@ describe('cell values', () => {
     expect(cellValue(null, 0, rules)).toBeNull();
     expect(cellValue(true, 0, rules)).toBe(true);
     expect(cellValue({ a: 1 }, 0, rules)).toBe('{"a":1}');
+  });
+});
+
+describe('OOXML text escapes', () => {
+  it('a carriage return and a literal _xHHHH_ survive XML as _x000D_ and _x005F_', () => {
+    expect(toExcel('cr\r\nlf')).toEqual({ richText: [{ text: 'cr_x000D_\nlf' }] });
+    expect(toExcel('a_x0041_b')).toEqual({ richText: [{ text: 'a_x005F_x0041_b' }] });
+    expect(toExcel('line\nfeed')).toBe('line\nfeed');
+    expect(toExcel(12)).toBe(12);
+  });
+
+  it('read back by exceljs exactly as written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-leads-xlsx-unit-'));
+    const texts = ['cr\r\nlf', 'lone\rcr', 'a_x0041_b', '_x000D_', 'tab\there', ' spaced '];
+    const d = xlsxDestination({ path: join(dir, 'escapes.xlsx') });
+    await d.open({ ...context(dir), fields: ['t'] });
+    await d.write(texts.map((t, i) => ({ key: String(i), values: [t] })));
+    await d.close('ok');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(dir, 'escapes.xlsx'));
+    expect(book.worksheets[0].getRows(2, texts.length)!.map((r) => r.getCell(1).text)).toEqual(texts);
   });
 });
 
@@ -133,7 +154,7 @@ describe('the destination', () => {
     const d = xlsxDestination({ path: join(dir, 'failed.xlsx') });
     await d.open(context(dir));
     await d.write(leads(1000));
-    expect(readdirSync(dir)).toEqual(['.failed.xlsx.r1.tmp']);
+    expect(readdirSync(dir)).toEqual([`.failed.xlsx.r1.${process.pid}.tmp`]);
     expect(await d.close('failed')).toMatchObject({ delivered: 0 });
     expect(readdirSync(dir)).toEqual([]);
   });
