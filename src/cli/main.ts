@@ -72,6 +72,25 @@ export async function main(argv: string[]): Promise<void> {
     .action(async (paths: string[], opts) => (await import('./schedule-command.ts')).scheduleCommand(paths, opts));
 
   program
+    .command('watch')
+    .description(
+      'real-time leads: decide trigger events as they mature, every realtime.every, until SIGTERM/SIGINT or --until; SIGHUP reloads',
+    )
+    .argument('<jobs...>', 'job files')
+    .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
+    .option(
+      '--state <url>',
+      'run ledger and watermarks: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)',
+    )
+    .option(
+      '--from <time>',
+      'replay from this time (ISO 8601; without an offset: the job timezone), even over a stored watermark',
+    )
+    .option('--until <time>', 'stop after the last tick at or before this time; with --from, replays without sleeping')
+    .option('--log-format <format>', 'text or json', 'text')
+    .action(async (jobs: string[], opts) => (await import('./watch-command.ts')).watchCommand(jobs, opts));
+
+  program
     .command('connections')
     .description('`connections check [NAME…]`: connect to each connection, print server version and latency')
     .command('check')

@@ -18,7 +18,7 @@ import {
   recordDeliveries,
   recordFailures,
 } from '../state/deliveries.ts';
-import type { StateStore } from '../state/state-store.ts';
+import { inTransaction, type StateStore } from '../state/state-store.ts';
 
 export interface OutputSummary extends DestinationSummary {
   /** Leads this destination already had from an earlier run with the same --at (resumed run). */
@@ -28,6 +28,11 @@ export interface OutputSummary extends DestinationSummary {
 export interface LedgerBinding {
   store: StateStore;
   atMs: number;
+  /**
+   * Also records an acknowledged batch elsewhere in the ledger (watch: the sent trigger events),
+   * in the same transaction as its delivery row.
+   */
+  onDelivered?: (store: StateStore, destination: string, leads: readonly Lead[]) => Promise<void>;
 }
 
 interface Tracked {
@@ -209,11 +214,14 @@ export class TrackedDestinations {
       if (t.pendingKeys.length >= PENDING_FLUSH_KEYS) await this.flushPending(t);
     } else if (result.delivered.length > 0) {
       // Acknowledged leads are recorded before more is sent: a crash loses only those in flight.
-      await recordDeliveries(
-        this.ledger.store,
-        this.deliveryContext(t),
-        result.delivered.map((l) => l.key),
-      );
+      const keys = result.delivered.map((l) => l.key);
+      const onDelivered = this.ledger.onDelivered;
+      if (onDelivered)
+        await inTransaction(this.ledger.store, async (trx) => {
+          await recordDeliveries(trx, this.deliveryContext(t), keys);
+          await onDelivered(trx, t.id, result.delivered);
+        });
+      else await recordDeliveries(this.ledger.store, this.deliveryContext(t), keys);
     }
     await recordFailures(
       this.ledger.store,

@@ -9,6 +9,8 @@ export const TABLES = {
   deliveries: 'crm_leads_deliveries',
   failures: 'crm_leads_failures',
   locks: 'crm_leads_locks',
+  watermarks: 'crm_leads_watermarks',
+  watchSent: 'crm_leads_watch_sent',
 } as const;
 
 const MIGRATIONS: ((schema: Knex.SchemaBuilder) => Knex.SchemaBuilder)[] = [
@@ -68,6 +70,30 @@ const MIGRATIONS: ((schema: Knex.SchemaBuilder) => Knex.SchemaBuilder)[] = [
         t.string('holder', 255).notNullable();
         t.bigInteger('acquired_ms').notNullable();
         t.bigInteger('expires_ms').notNullable();
+      }),
+  // `watch` (issue 11): each job's watermark, and what each tick delivered per (destination,
+  // person, trigger event time) so that a replayed or retried slice sends nothing twice.
+  (schema) =>
+    schema
+      .createTable(TABLES.watermarks, (t) => {
+        t.string('job', 100).primary();
+        // The instant (Unix ms) up to which matured trigger events were decided, and the same
+        // as the job's naive local time, for people reading the table.
+        t.bigInteger('watermark_ms').notNullable();
+        t.string('watermark_local', 19).notNullable();
+        t.string('run_id', 64);
+        t.bigInteger('updated_ms').notNullable();
+      })
+      .createTable(TABLES.watchSent, (t) => {
+        t.string('job', 100).notNullable();
+        t.string('destination', 255).notNullable();
+        t.string('person_key', 191).notNullable();
+        // The trigger event A's time, naive local 'YYYY-MM-DD HH:MM:SS' as the warehouse holds it.
+        t.string('trigger_time', 19).notNullable();
+        t.string('run_id', 64).notNullable();
+        t.bigInteger('sent_ms').notNullable();
+        t.primary(['job', 'destination', 'person_key', 'trigger_time']);
+        t.index(['job', 'trigger_time']);
       }),
 ];
 

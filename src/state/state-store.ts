@@ -97,3 +97,8 @@ export function firstLine(err: unknown): string {
   const message = (e?.message ?? String(err)).split('\n')[0];
   return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
 }
+
+/** The same store inside a transaction: the ledger's helpers write through it unchanged. */
+export function inTransaction<T>(store: StateStore, fn: (trx: StateStore) => Promise<T>): Promise<T> {
+  return store.knex.transaction((trx: Knex.Transaction) => fn({ ...store, knex: trx as unknown as Knex }));
+}

@@ -1,0 +1,139 @@
+// `crm-leads watch <job.yaml...> [--connections F] [--state URL] [--from T] [--until T]
+// [--log-format json]` (issue 11): real-time leads. Each job ticks on its own (src/watch);
+// each tick that read or delivered anything prints its JSON summary on stdout. Runs until
+// SIGTERM/SIGINT (the running ticks finish and record themselves, exit 0; a second signal
+// interrupts them) or until --until. SIGHUP reloads the job files and the connections file;
+// a file that became invalid keeps its previous version.
+import { EXIT, formatIssue, SpecError } from '../errors.ts';
+import { resolveRunTime } from '../plan/time.ts';
+import type { Job } from '../config/load-job.ts';
+import { openStateStore, type StateStore } from '../state/state-store.ts';
+import type { TickSummary } from '../watch/tick.ts';
+import { JobWatcher } from '../watch/watcher.ts';
+import { checkWatchJobs, reloadWatchJobs } from '../watch/watch-jobs.ts';
+import { loadInputs } from './load-inputs.ts';
+import { handleError, printSummary, setExit } from './output.ts';
+import { cliReporter, parseLogFormat } from './reporter.ts';
+
+export interface WatchCommandOptions {
+  connections?: string;
+  state?: string;
+  from?: string;
+  until?: string;
+  logFormat?: string;
+}
+
+// If a tick ignores its interruption (a driver stuck in a network call), do not hang on exit.
+const EXIT_DEADLINE_MS = 2_000;
+
+export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions): Promise<void> {
+  let inputs: ReturnType<typeof loadInputs>;
+  let store: StateStore | undefined;
+  const log = cliReporter(parseLogFormat(opts.logFormat), process.stderr, { progress: 'lines' });
+  const watchers: JobWatcher[] = [];
+  try {
+    inputs = loadInputs(jobFiles, opts.connections);
+    checkWatchJobs(inputs.jobs);
+    const bounds = inputs.jobs.map((job) => ({
+      fromMs: instant('--from', opts.from, job),
+      untilMs: instant('--until', opts.until, job),
+    }));
+    for (const [i, b] of bounds.entries())
+      if (b.fromMs !== undefined && b.untilMs !== undefined && b.untilMs <= b.fromMs)
+        throw new SpecError([
+          { file: '--until', message: `"${opts.until}" is not after --from "${opts.from}" (${inputs.jobs[i].name})` },
+        ]);
+    store = await openStateStore(opts.state);
+    let connections = inputs.connections;
+    for (const [i, job] of inputs.jobs.entries()) {
+      const watcher = new JobWatcher(job, {
+        store,
+        connections: () => connections,
+        log,
+        ...bounds[i],
+        onTick: (summary) => report(summary, log),
+      });
+      await watcher.start();
+      watchers.push(watcher);
+    }
+    const stop = new AbortController();
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) {
+        log.warn(`${signal} again: interrupting the running ticks`, { event: 'interrupt', signal });
+        interrupt.abort();
+        return;
+      }
+      log.info(`${signal}: finishing the running ticks, then stopping`, { event: 'stopping', signal });
+      stop.abort();
+    };
+    const onHangup = () => {
+      const result = reloadWatchJobs(
+        watchers.map((w) => w.job),
+        connections,
+      );
+      for (const p of result.problems)
+        log.error(
+          `${p.file}: not reloaded, the previous version stays watched: ${p.issues.map(formatIssue).join('; ')}`,
+          {
+            event: 'reload_failed',
+            file: p.file,
+            kept_previous: true,
+          },
+        );
+      connections = result.connections;
+      for (const [i, job] of result.jobs.entries()) watchers[i].job = job;
+      log.info(`reloaded: ${watchers.length} job(s), ${result.problems.length} kept their previous version`, {
+        event: 'reloaded',
+        jobs: watchers.length,
+        kept_previous: result.problems.length,
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onHangup);
+    try {
+      await Promise.all(watchers.map((w) => w.run(stop.signal, interrupt.signal)));
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      process.off('SIGHUP', onHangup);
+    }
+    log.info(`stopped: ${watchers.length} job(s)`, { event: 'stopped' });
+    setExit(EXIT.ok);
+  } catch (err) {
+    await Promise.allSettled(watchers.map((w) => w.close()));
+    handleError(err);
+  } finally {
+    await Promise.race([store?.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => {});
+  }
+  setTimeout(() => process.exit(), EXIT_DEADLINE_MS).unref();
+}
+
+function instant(option: string, text: string | undefined, job: Job): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return resolveRunTime(text, job.timezone).epochMs;
+  } catch (err) {
+    if (err instanceof SpecError) throw new SpecError(err.issues.map((issue) => ({ ...issue, file: option })));
+    throw err;
+  }
+}
+
+// A tick that read nothing prints nothing: with `every: 1s` that is most of them.
+function report(summary: TickSummary, log: ReturnType<typeof cliReporter>): void {
+  if (summary.counts.rows === 0 && summary.leads === 0) return;
+  const skipped = summary.counts.already_sent ? `, ${summary.counts.already_sent} already sent` : '';
+  log.info(
+    `${summary.job}: tick ${summary.tick}: ${summary.leads} leads from ${summary.counts.rows} people matured in [${summary.slice.from}, ${summary.slice.to})${skipped}`,
+    {
+      job: summary.job,
+      event: 'tick',
+      leads: summary.leads,
+      rows: summary.counts.rows,
+      not_delivered: summary.not_delivered,
+      run_id: summary.run_id,
+    },
+  );
+  printSummary(summary);
+}

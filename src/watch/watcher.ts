@@ -1,0 +1,173 @@
+// The loop of one job in `crm-leads watch` (issue 11): ticks at t0 + every, t0 + 2·every, …;
+// each tick asks the pipeline for the slice [watermark, t - lateness) (tick.ts). Every job has
+// its own watcher, so one job's slow query never delays another's ticks.
+//
+// - --from T (--until T2): ticks are T + k·every, run one after another without sleeping while
+//   they are in the past, exactly as they would have run live; the first watermark is
+//   T - lateness, whatever is stored. Without --from: the stored watermark, or on the very first
+//   start (now - start) - lateness.
+// - A failed tick (warehouse down, receiver gone) leaves the watermark where it was: one log
+//   line, then the same slice is retried after a backoff (1s·2^n up to 60s), never an exit.
+// - `stop` (SIGTERM/SIGINT) ends the loop between ticks: a running tick finishes and records
+//   itself first. `interrupt` (a second signal, a lost lock) aborts the running tick.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { firstLine } from '../state/state-store.ts';
+import type { StateStore } from '../state/state-store.ts';
+import { acquireJobLock, type JobLock } from '../state/locks.ts';
+import { markAbandonedRuns } from '../state/runs.ts';
+import { readWatermark } from '../state/watermarks.ts';
+import type { Connections } from '../config/load-connections.ts';
+import type { Job } from '../config/load-job.ts';
+import type { Reporter } from '../run/reporter.ts';
+import { openWarehouse } from '../warehouses/open-warehouse.ts';
+import type { Warehouse } from '../warehouses/warehouse.ts';
+import { realtimeOf, runTick, WATCH_SHARD, type TickSummary } from './tick.ts';
+import { randomBytes } from 'node:crypto';
+
+export interface WatchLog extends Reporter {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface WatcherOptions {
+  store: StateStore;
+  /** The current connections (SIGHUP may reload them). */
+  connections: () => Connections;
+  log: WatchLog;
+  /** --from and --until, Unix ms. */
+  fromMs?: number;
+  untilMs?: number;
+  /** Called after each committed tick. */
+  onTick(summary: TickSummary): void;
+  now?: () => number;
+}
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** Retry delay after `failures` failed ticks in a row: every·2^(n-1), at least 1s, at most 60s. */
+export function backoffMs(failures: number, everySeconds: number): number {
+  return Math.min(MAX_BACKOFF_MS, Math.max(1000, everySeconds * 1000) * 2 ** Math.min(failures - 1, 16));
+}
+
+export class JobWatcher {
+  private lock?: JobLock;
+  private warehouse?: Warehouse;
+  private watermarkMs = 0;
+  private tickMs = 0;
+  private readonly now: () => number;
+
+  /** The job as last loaded: SIGHUP replaces it, the next tick uses it. */
+  constructor(
+    public job: Job,
+    private readonly options: WatcherOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Takes the job's watch lock and finds the first watermark. Throws LockedError if another watcher holds it. */
+  async start(): Promise<void> {
+    const { store, log } = this.options;
+    const name = this.job.name;
+    this.lock = await acquireJobLock(store, `${name}#${WATCH_SHARD}`, {
+      runId: `watch-${process.pid}-${randomBytes(3).toString('hex')}`,
+    });
+    const dead = await markAbandonedRuns(store, name, WATCH_SHARD);
+    if (dead.length > 0)
+      log.warn(`${name}: tick(s) ${dead.map((r) => r.id).join(', ')} stopped without finishing; marked interrupted`, {
+        job: name,
+        event: 'abandoned_runs',
+        runs: dead.map((r) => r.id),
+      });
+    const rt = realtimeOf(this.job);
+    const base = wholeSecond(this.options.fromMs ?? this.now());
+    const stored = await readWatermark(store, name);
+    // --from starts from T even when a watermark is stored.
+    if (this.options.fromMs !== undefined) this.watermarkMs = base - rt.lateness * 1000;
+    else this.watermarkMs = stored ? stored.ms : base - (rt.start + rt.lateness) * 1000;
+    this.tickMs = base + rt.every * 1000;
+    log.info(
+      `${name}: watching every ${rt.every}s, lateness ${rt.lateness}s, from watermark ${new Date(this.watermarkMs).toISOString()}${stored && this.options.fromMs === undefined ? ' (stored)' : ''}`,
+      {
+        job: name,
+        event: 'watching',
+        every: rt.every,
+        lateness: rt.lateness,
+        watermark_ms: this.watermarkMs,
+        first_tick_ms: this.tickMs,
+      },
+    );
+  }
+
+  /** Ticks until `stop` aborts or --until is passed. */
+  async run(stop: AbortSignal, interrupt: AbortSignal): Promise<void> {
+    const startedMs = this.now();
+    const signal = this.lock ? AbortSignal.any([interrupt, this.lock.lost]) : interrupt;
+    let failures = 0;
+    try {
+      while (!stop.aborted && !signal.aborted) {
+        const { untilMs } = this.options;
+        if (untilMs !== undefined && this.tickMs > untilMs) break;
+        const wait = this.tickMs - this.now();
+        if (wait > 0) await sleep(wait, undefined, { signal: stop }).catch(() => {});
+        if (stop.aborted) break;
+        const job = this.job;
+        const every = realtimeOf(job).every * 1000;
+        try {
+          const summary = await this.tick(job, signal);
+          failures = 0;
+          this.watermarkMs = summary.watermark.ms;
+          this.options.onTick(summary);
+          this.tickMs += every;
+          // Live and behind (ticks slower than `every`): the next tick takes the whole gap.
+          // Replays (--until, or --from ticks in the past) keep every tick time exact.
+          if (untilMs === undefined && this.tickMs >= startedMs && this.tickMs < this.now() - every)
+            this.tickMs = wholeSecond(this.now());
+        } catch (err) {
+          if (signal.aborted) break;
+          failures++;
+          await this.closeWarehouse();
+          const delay = backoffMs(failures, every / 1000);
+          this.options.log.error(
+            `${job.name}: tick at ${new Date(this.tickMs).toISOString()} failed (${firstLine(err)}); the watermark stays at ${new Date(this.watermarkMs).toISOString()}; retrying in ${delay / 1000}s`,
+            { job: job.name, event: 'tick_failed', tick_ms: this.tickMs, failures, retry_in_ms: delay },
+          );
+          await sleep(delay, undefined, { signal: stop }).catch(() => {});
+          if (untilMs === undefined) this.tickMs = Math.max(this.tickMs, wholeSecond(this.now()));
+        }
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Releases the warehouse and the lock (also for a watcher that never ran). Idempotent. */
+  async close(): Promise<void> {
+    await this.closeWarehouse();
+    const lock = this.lock;
+    this.lock = undefined;
+    await lock?.release().catch(() => {});
+  }
+
+  private async tick(job: Job, signal: AbortSignal): Promise<TickSummary> {
+    const connections = this.options.connections();
+    const spec = connections.byName.get(job.source);
+    if (!spec) throw new Error(`connection "${job.source}" is not in ${connections.file}`);
+    this.warehouse ??= await openWarehouse(job.source, spec);
+    return runTick(job, {
+      connections,
+      store: this.options.store,
+      warehouse: this.warehouse,
+      reporter: this.options.log,
+      tickMs: this.tickMs,
+      watermarkMs: this.watermarkMs,
+      signal,
+    });
+  }
+
+  private async closeWarehouse(): Promise<void> {
+    const w = this.warehouse;
+    this.warehouse = undefined;
+    await w?.close().catch(() => {});
+  }
+}
+
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
