@@ -210,7 +210,7 @@ function context(job: Job, runId: string, at: RunTime) {
     runId,
     at,
     fields: job.lead.fields.map((f) => f.name),
-    channel: job.lead.channel,
+    channel: job.lead.channel?.[0],
     keyName: job.audience.key,
   };
 }
