@@ -2,13 +2,11 @@
 // the same (person, trigger event time). A slice decided twice (a restart after a crash, or a
 // --from replay over a period already watched) sends each lead at most once per destination.
 import type { Destination, DestinationContext, Lead, WriteResult } from '../destinations/destination.ts';
-import { destinationId } from '../run/tracked-destinations.ts';
 import { sentKey } from '../state/watermarks.ts';
 
 export class OnceDestination implements Destination {
   /** Leads skipped because an earlier tick delivered them here. */
   skipped = 0;
-  readonly id: string;
 
   /**
    * @param sent sentKey(person, trigger time) already delivered to this destination
@@ -18,9 +16,7 @@ export class OnceDestination implements Destination {
     private readonly inner: Destination,
     private readonly sent: ReadonlySet<string>,
     private readonly triggerTimeOf: ReadonlyMap<string, string>,
-  ) {
-    this.id = destinationId(inner);
-  }
+  ) {}
 
   get type() {
     return this.inner.type;

@@ -2,10 +2,10 @@
 // plan(job, slice) -> one warehouse query -> stream filters -> destinations -> one transaction
 // that records the tick and moves the watermark. Prints nothing; throws typed errors, and then
 // the watermark has not moved (the caller retries the same slice).
-import type { Lead } from '../destinations/destination.ts';
+import type { Destination, Lead } from '../destinations/destination.ts';
 import { createDestinations } from '../destinations/open-destinations.ts';
 import { RunError } from '../errors.ts';
-import { planJob } from '../plan/plan.ts';
+import { planJob, type Plan } from '../plan/plan.ts';
 import { resolveRunTime, type RunTime } from '../plan/time.ts';
 import { renderForDialect } from '../sql/render.ts';
 import { dialectOf } from '../config/connection-schema.ts';
@@ -18,7 +18,7 @@ import { leadFilter, type FilterCounts } from '../run/lead-filter.ts';
 import type { Reporter } from '../run/reporter.ts';
 import { loadDeliveredKeys } from '../run/run-ledger.ts';
 import { newRunId } from '../run/run-job.ts';
-import { TrackedDestinations, type OutputSummary } from '../run/tracked-destinations.ts';
+import { destinationId, TrackedDestinations, type OutputSummary } from '../run/tracked-destinations.ts';
 import { finishRun, startRun } from '../state/runs.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { commitTick, recordSent, sentInSlice, sentKey, type Watermark } from '../state/watermarks.ts';
@@ -43,6 +43,12 @@ export interface TickOptions {
   watermarkMs: number;
   signal?: AbortSignal;
   batchSize?: number;
+  /**
+   * A tick that delivers nothing leaves its watermark to the caller (`committed: false`), who
+   * writes it with a later tick's or with commitTick: with `every: 1s`, one ledger write per
+   * tick would be most of watch's cost. Ticks that deliver always commit with their deliveries.
+   */
+  deferEmptyCommit?: boolean;
 }
 
 export interface TickSummary {
@@ -59,6 +65,8 @@ export interface TickSummary {
   not_delivered: number;
   watermark: Watermark;
   seconds: number;
+  /** Whether the watermark is stored (see TickOptions.deferEmptyCommit). */
+  committed?: boolean;
 }
 
 /** The realtime settings of a job, defaults filled in (seconds). */
@@ -89,7 +97,7 @@ export async function runTick(job: Job, options: TickOptions): Promise<TickSumma
     watermark,
     seconds: (Date.now() - started) / 1000,
   });
-  if (endMs <= options.watermarkMs) return summary('ok', 0, []);
+  if (endMs <= options.watermarkMs) return { ...summary('ok', 0, []), committed: true };
 
   const tickJob: Job = {
     ...job,
@@ -103,14 +111,86 @@ export async function runTick(job: Job, options: TickOptions): Promise<TickSumma
   const query = await renderForDialect(plan);
   const fieldCount = job.lead.fields.length;
   const { store } = options;
+  const runId = newRunId(at);
+  // Most ticks read no row: the ledger and the destinations are touched only once one arrives.
+  let d: Delivery | undefined;
+  let opened = false;
+  let leads = 0;
+  try {
+    for await (const rows of options.warehouse.stream(query, {
+      batchSize: options.batchSize,
+      signal: options.signal,
+    })) {
+      if (rows.length === 0) continue;
+      d ??= await prepareDelivery(job, plan, at, runId, options);
+      const delivery = d;
+      const fresh = rows.filter((row) => {
+        const key = rowKey(row, fieldCount);
+        const everywhere = delivery.sent.length > 0 && delivery.sent.every((set) => set.has(key));
+        if (everywhere) counts.already_sent++;
+        return !everywhere;
+      });
+      const { leads: batch, done } = delivery.filter.take(fresh);
+      if (batch.length > 0) {
+        if (!opened) {
+          await startRun(store, { id: runId, job: job.name, shard: WATCH_SHARD, at: at.iso, atMs: at.epochMs });
+          await delivery.tracked.open(context(job, runId, at));
+          opened = true;
+        }
+        await delivery.tracked.write(batch.map((lead) => stripTriggerTime(lead, delivery.triggerTimes)));
+        leads += batch.length;
+      }
+      if (done) break;
+    }
+    // rows: every row the query gave, also those already sent everywhere by an earlier tick.
+    if (d) Object.assign(counts, d.filter.counts, { rows: d.filter.counts.rows + counts.already_sent });
+    if (!opened) {
+      // A tick that delivered nothing: its watermark may be written later, with another's.
+      if (!options.deferEmptyCommit) await commitTick(store, { job: job.name, watermark });
+      return { ...summary('ok', 0, []), committed: !options.deferEmptyCommit };
+    }
+    const outputs = await d!.tracked.finish();
+    const result = summary(outputs.some((o) => o.failed > 0) ? 'partial' : 'ok', leads, outputs, runId);
+    await commitTick(store, { job: job.name, watermark, runId, runEnd: runEnd(result) });
+    return { ...result, committed: true };
+  } catch (err) {
+    if (opened) {
+      await d!.tracked.abort();
+      await commitRunFailure(store, runId, leads, counts, d!.tracked, err, options.signal);
+    } else if (d) await Promise.allSettled(d.destinations.map((x) => x.close('failed')));
+    throw err;
+  }
+}
+
+interface Delivery {
+  destinations: Destination[];
+  /** Per destination: sentKey(person, trigger time) delivered there by earlier ticks. */
+  sent: Set<string>[];
+  tracked: TrackedDestinations;
+  filter: ReturnType<typeof leadFilter>;
+  /** The trigger event time of each lead of this tick, by person key. */
+  triggerTimes: Map<string, string>;
+}
+
+/** The stream side of a tick: filters (as in run), the sent keys, the destinations. */
+async function prepareDelivery(
+  job: Job,
+  plan: Plan,
+  at: RunTime,
+  runId: string,
+  options: TickOptions,
+): Promise<Delivery> {
+  const { store } = options;
+  const trigger = job.trigger!;
   const destinations = await createDestinations(job.destinations, options.connections);
   const triggerTimes = new Map<string, string>();
   // What earlier ticks delivered for the trigger events this slice can decide.
+  const slice = plan.slice!;
   const sentWindow = { fromTime: naiveMinus(slice.from, maturityLookback(trigger)), toTime: slice.to };
-  const ids = destinations.map((d) => new OnceDestination(d, new Set(), triggerTimes).id);
-  const sent = await sentInSlice(store, job.name, ids, sentWindow);
-  const once = destinations.map((d, i) => new OnceDestination(d, sent.get(ids[i])!, triggerTimes));
-  const runId = newRunId(at);
+  const ids = destinations.map((x) => destinationId(x));
+  const sentBy = await sentInSlice(store, job.name, ids, sentWindow);
+  const sent = ids.map((id) => sentBy.get(id)!);
+  const once = destinations.map((x, i) => new OnceDestination(x, sent[i], triggerTimes));
   const tracked = new TrackedDestinations(once, {
     store,
     atMs: at.epochMs,
@@ -122,53 +202,13 @@ export async function runTick(job: Job, options: TickOptions): Promise<TickSumma
       ),
   });
   const filter = leadFilter({
-    fieldCount: fieldCount + 1,
+    fieldCount: job.lead.fields.length + 1,
     requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),
     limit: job.lead.limit,
     convertedKeys: await loadConvertedKeys(plan, options.connections, options.reporter),
     deliveredKeys: await loadDeliveredKeys(job, at, store),
   });
-  let opened = false;
-  let leads = 0;
-  try {
-    for await (const rows of options.warehouse.stream(query, {
-      batchSize: options.batchSize,
-      signal: options.signal,
-    })) {
-      const fresh = rows.filter((row) => {
-        const everywhere = once.length > 0 && once.every((_, i) => sent.get(ids[i])!.has(rowKey(row, fieldCount)));
-        if (everywhere) counts.already_sent++;
-        return !everywhere;
-      });
-      const { leads: batch, done } = filter.take(fresh);
-      if (batch.length > 0) {
-        if (!opened) {
-          await startRun(store, { id: runId, job: job.name, shard: WATCH_SHARD, at: at.iso, atMs: at.epochMs });
-          await tracked.open(context(job, runId, at));
-          opened = true;
-        }
-        await tracked.write(batch.map((lead) => stripTriggerTime(lead, triggerTimes)));
-        leads += batch.length;
-      }
-      if (done) break;
-    }
-    // rows: every row the query gave, also those already sent everywhere by an earlier tick.
-    Object.assign(counts, filter.counts, { rows: filter.counts.rows + counts.already_sent });
-    if (!opened) {
-      await commitTick(store, { job: job.name, watermark });
-      return summary('ok', 0, []);
-    }
-    const outputs = await tracked.finish();
-    const result = summary(outputs.some((o) => o.failed > 0) ? 'partial' : 'ok', leads, outputs, runId);
-    await commitTick(store, { job: job.name, watermark, runId, runEnd: runEnd(result) });
-    return result;
-  } catch (err) {
-    if (opened) {
-      await tracked.abort();
-      await commitRunFailure(store, runId, leads, counts, tracked, err, options.signal);
-    } else await Promise.allSettled(destinations.map((d) => d.close('failed')));
-    throw err;
-  }
+  return { destinations, sent, tracked, filter, triggerTimes };
 }
 
 function runEnd(s: TickSummary) {

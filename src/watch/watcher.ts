@@ -15,7 +15,7 @@ import { firstLine } from '../state/state-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { acquireJobLock, type JobLock } from '../state/locks.ts';
 import { markAbandonedRuns } from '../state/runs.ts';
-import { readWatermark } from '../state/watermarks.ts';
+import { commitTick, readWatermark, type Watermark } from '../state/watermarks.ts';
 import type { Connections } from '../config/load-connections.ts';
 import type { Job } from '../config/load-job.ts';
 import type { Reporter } from '../run/reporter.ts';
@@ -42,6 +42,9 @@ export interface WatcherOptions {
 }
 
 const MAX_BACKOFF_MS = 60_000;
+// Ticks that deliver nothing store their watermark at most this often (and on exit): a crash
+// then re-decides at most this much wall time of empty slices, which delivers nothing new.
+const SAVE_EMPTY_EVERY_MS = 1_000;
 
 /** Retry delay after `failures` failed ticks in a row: every·2^(n-1), at least 1s, at most 60s. */
 export function backoffMs(failures: number, everySeconds: number): number {
@@ -52,6 +55,9 @@ export class JobWatcher {
   private lock?: JobLock;
   private warehouse?: Warehouse;
   private watermarkMs = 0;
+  /** The watermark of the last ticks that delivered nothing, not yet written (see deferEmptyCommit). */
+  private unsaved?: Watermark;
+  private savedAtMs = 0;
   private tickMs = 0;
   private readonly now: () => number;
 
@@ -115,6 +121,9 @@ export class JobWatcher {
           const summary = await this.tick(job, signal);
           failures = 0;
           this.watermarkMs = summary.watermark.ms;
+          this.unsaved = summary.committed ? undefined : summary.watermark;
+          if (summary.committed) this.savedAtMs = Date.now();
+          else if (Date.now() - this.savedAtMs >= SAVE_EMPTY_EVERY_MS) await this.saveWatermark();
           this.options.onTick(summary);
           this.tickMs += every;
           // Live and behind (ticks slower than `every`): the next tick takes the whole gap.
@@ -135,8 +144,21 @@ export class JobWatcher {
         }
       }
     } finally {
+      await this.saveWatermark().catch((err) =>
+        this.options.log.error(`${this.job.name}: could not store the watermark on exit (${firstLine(err)})`, {
+          job: this.job.name,
+          event: 'watermark_not_saved',
+        }),
+      );
       await this.close();
     }
+  }
+
+  private async saveWatermark(): Promise<void> {
+    if (!this.unsaved) return;
+    await commitTick(this.options.store, { job: this.job.name, watermark: this.unsaved });
+    this.unsaved = undefined;
+    this.savedAtMs = Date.now();
   }
 
   /** Releases the warehouse and the lock (also for a watcher that never ran). Idempotent. */
@@ -160,6 +182,7 @@ export class JobWatcher {
       tickMs: this.tickMs,
       watermarkMs: this.watermarkMs,
       signal,
+      deferEmptyCommit: true,
     });
   }
 
