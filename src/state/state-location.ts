@@ -19,6 +19,11 @@ export interface StateLocation {
 
 export const DEFAULT_STATE_PATH = '.crm-leads/state.db';
 
+/**
+ * Where the run ledger lives, from --state (`explicit`), else $CRM_LEADS_STATE, else
+ * DEFAULT_STATE_PATH under `cwd`. A server URL's password is registered as a secret.
+ * @throws SpecError (file "--state") for an unknown scheme or an unreadable URL.
+ */
 export function resolveStateLocation(
   explicit: string | undefined,
   env = process.env,
@@ -28,46 +33,53 @@ export function resolveStateLocation(
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   // A server URL may carry a password: registered so that no printed line shows it.
   if (scheme && scheme !== 'sqlite' && scheme !== 'file') registerSecret(text);
-  if (scheme === 'mysql' || scheme === 'mariadb') {
-    const url = parseUrl(text);
-    return {
-      dialect: 'mysql',
-      display: displayUrl(url),
-      knexConfig: {
-        client: 'mysql2',
-        connection: {
-          host: url.hostname || '127.0.0.1',
-          port: Number(url.port || 3306),
-          user: decodeURIComponent(url.username),
-          password: decodeURIComponent(url.password),
-          database: url.pathname.replace(/^\//, '') || undefined,
-          charset: 'utf8mb4',
-          supportBigNumbers: true,
-          bigNumberStrings: false,
-          connectTimeout: 10000,
-        },
-        pool: { min: 0, max: 2 },
-      },
-    };
-  }
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    const url = parseUrl(text);
-    return {
-      dialect: 'postgres',
-      display: displayUrl(url),
-      knexConfig: {
-        client: 'pg',
-        connection: { connectionString: text, connectionTimeoutMillis: 10000 },
-        pool: { min: 0, max: 2 },
-      },
-    };
-  }
+  if (scheme === 'mysql' || scheme === 'mariadb') return mysqlLocation(text);
+  if (scheme === 'postgres' || scheme === 'postgresql') return postgresLocation(text);
   // Windows drive letters look like a scheme (C:\...): only sqlite: and file: are stripped.
   let path = text;
   if (scheme === 'sqlite' || scheme === 'file') path = text.replace(/^(sqlite|file):(\/\/)?/i, '');
   else if (scheme && scheme.length > 1)
     throw stateError(`"${text}" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
-  const file = resolve(cwd, path);
+  return sqliteLocation(resolve(cwd, path));
+}
+
+function mysqlLocation(text: string): StateLocation {
+  const url = parseUrl(text);
+  return {
+    dialect: 'mysql',
+    display: displayUrl(url),
+    knexConfig: {
+      client: 'mysql2',
+      connection: {
+        host: url.hostname || '127.0.0.1',
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username),
+        password: decodeURIComponent(url.password),
+        database: url.pathname.replace(/^\//, '') || undefined,
+        charset: 'utf8mb4',
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+        connectTimeout: 10000,
+      },
+      pool: { min: 0, max: 2 },
+    },
+  };
+}
+
+function postgresLocation(text: string): StateLocation {
+  const url = parseUrl(text);
+  return {
+    dialect: 'postgres',
+    display: displayUrl(url),
+    knexConfig: {
+      client: 'pg',
+      connection: { connectionString: text, connectionTimeoutMillis: 10000 },
+      pool: { min: 0, max: 2 },
+    },
+  };
+}
+
+function sqliteLocation(file: string): StateLocation {
   return {
     dialect: 'sqlite',
     display: file,
