@@ -7,6 +7,8 @@ import { handleError, setDebug } from './output.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+// Long: commander's declaration of every command and option, read as one table of the CLI;
+// each action is one line that imports its command module lazily.
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('crm-leads')
     .description('Batch lead extraction: YAML jobs -> one warehouse query -> CSV, webhook or CRM table')
