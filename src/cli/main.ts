@@ -44,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('check job and connections files without connecting')
     .argument('<jobs...>', 'job files')
     .option('--connections <file>', 'connections file')
+    .option('--connect', "also check, on the jobs' connections, that every table and column exists")
     .action(async (jobs: string[], opts) => (await import('./validate-command.ts')).validateCommand(jobs, opts));
 
   program

@@ -16,6 +16,7 @@ import type { Warehouse } from '../warehouses/warehouse.ts';
 import { loadConvertedKeys } from './converted-keys.ts';
 import { funnel, type FunnelStep } from './funnel.ts';
 import { leadFilter, type FilterCounts } from './lead-filter.ts';
+import { explainUnknownNames } from './check-tables.ts';
 import type { Reporter } from './reporter.ts';
 import { beginRun, loadDeliveredKeys, withExistingLedger, type LedgerOptions, type RunLedger } from './run-ledger.ts';
 import { TrackedDestinations, type OutputSummary } from './tracked-destinations.ts';
@@ -136,7 +137,9 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     const result = summary(outputs.some((o) => o.failed > 0) ? 'partial' : 'ok', outputs);
     await ledger?.end(ledgerEnd(result.status === 'partial' ? 'partial' : 'ok', result.leads, result.counts, outputs));
     return result;
-  } catch (err) {
+  } catch (caught) {
+    // An unknown table or column is reported at the job key that names it, not the SQL alias.
+    const err = await explainUnknownNames(job, options.connections, caught);
     // A user's Ctrl-C (or the scheduler's shutdown) is an interruption; anything else a failure.
     const status = options.signal?.aborted ? 'interrupted' : 'failed';
     await ledger
