@@ -77,17 +77,19 @@ function unique(issues: SpecIssue[]): SpecIssue[] {
   });
 }
 
-const UNKNOWN_NAME =
-  /unknown column|no such column|column .* does not exist|no such table|doesn't exist|relation .* does not exist/i;
+// MySQL/MariaDB, SQLite, PostgreSQL. A missing table stays a run failure (exit 1: it may be
+// being rebuilt); the warehouses already name it as the job writes it.
+const UNKNOWN_COLUMN = /unknown column|no such column|column .* does not exist/i;
 
 /**
- * A warehouse error that names an unknown table or column (a table changed after validate):
- * the same check, so that the run reports the job key and its position instead of the SQL's
- * alias (a.citty). Any other error, or when the check finds nothing, is returned unchanged.
+ * A warehouse error that names an unknown column (a job never validated with --connect, or a
+ * table changed since): the same check, so that the run reports the job key and its position
+ * instead of the SQL's alias (a.citty), as a SpecError (exit 2, like `validate --connect`).
+ * Any other error, or when the check finds nothing, is returned unchanged.
  */
 export async function explainUnknownNames(job: Job, connections: Connections, err: unknown): Promise<unknown> {
   const text = [err, (err as { cause?: unknown })?.cause].map((e) => (e as Error)?.message ?? '').join(' ');
-  if (!UNKNOWN_NAME.test(text)) return err;
+  if (!UNKNOWN_COLUMN.test(text)) return err;
   try {
     const { issues } = await checkJobTables(job, connections);
     return issues.length === 0 ? err : new SpecError(issues);
