@@ -20,6 +20,7 @@ import { runBounds, sliceBounds } from './trigger-slice.ts';
 import { naiveTime } from './time-arithmetic.ts';
 import { applyWhere } from './where.ts';
 import { type ChainEvent, laterEvent, type StepContext, triggerEventColumns } from './sequence-step.ts';
+import { qualifyingAsByWindow, usesWindowPass } from './trigger-window.ts';
 
 export const LATEST_TRIGGER = 'lt';
 const PERSON = 'person_key';
@@ -62,18 +63,23 @@ export function applyTrigger(qb: Knex.QueryBuilder, k: Knex, plan: Plan, audienc
     terms.push({ sql: `${textLength(plan.dialect)} DESC${nullsLast}`, column: t.id }, { sql: text, column: t.id });
   for (const c of columns) if (c !== t.time && c !== t.id) terms.push({ sql: text, column: c });
   const order = terms.map((term) => term.sql).join(', ');
-  const qualifying = k
-    .select([
-      `e.${key} as ${PERSON}`,
-      ...columns.map((c) => `${sourceColumn(c)} as ${fieldAlias(c)}`),
-      k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${order}) as ??`, [
-        `e.${key}`,
-        ...terms.map((term) => sourceColumn(term.column)),
-        RANK,
-      ]),
-    ])
-    .from(`${t.table} as e`);
-  qualifyTriggerEvent(qualifying, k, plan, 'e', key);
+  const qualifying = k.select([
+    `e.${key} as ${PERSON}`,
+    ...columns.map((c) => `${sourceColumn(c)} as ${fieldAlias(c)}`),
+    k.raw(`ROW_NUMBER() OVER (PARTITION BY ?? ORDER BY ${order}) as ??`, [
+      `e.${key}`,
+      ...terms.map((term) => sourceColumn(term.column)),
+      RANK,
+    ]),
+  ]);
+  // followed_by of the plain shape: one pass of window functions (trigger-window.ts).
+  if (usesWindowPass(plan, columns)) {
+    const read = [...new Set([key, t.time, ...(t.id ? [t.id] : []), ...columns])];
+    qualifyingAsByWindow(qualifying, k, plan, key, read, runBounds(plan), 'e');
+  } else {
+    qualifying.from(`${t.table} as e`);
+    qualifyTriggerEvent(qualifying, k, plan, 'e', key);
+  }
   qb.join(qualifying.as(LATEST_TRIGGER), (on) => {
     on.on(`${LATEST_TRIGGER}.${PERSON}`, '=', audienceKey).andOn(`${LATEST_TRIGGER}.${RANK}`, '=', k.raw('1'));
   });

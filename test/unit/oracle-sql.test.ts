@@ -125,27 +125,34 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
     bindings: ['add_cart', '2026-11-16 09:00:00', '2026-11-23 09:00:00', '2026-11-23 07:00:00', 'pay_order', 7200, 0],
   },
   {
-    feature: 'followed_by chain',
+    feature: 'followed_by chain: one window-function level per step, from the last',
     yaml:
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h, followed_by: [ { event: add_cart, within: 1h }, { event: checkout, within: 30m, where: { channel: app } } ] }\n' +
       FIELDS,
     sql:
       SELECT +
-      RANKED +
-      ' where ' +
+      ' inner join (select "E"."USER_ID" "PERSON_KEY", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK"' +
+      ' from (select "X"."USER_ID", "X"."EVENT_TIME", "X"."CRM_STEP", MIN(CASE WHEN "X"."CRM_STEP" = 1 THEN "X"."EVENT_TIME" END) OVER (PARTITION BY "X"."USER_ID" ORDER BY "X"."EVENT_TIME", "X"."CRM_STEP" DESC ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) as "CRM_NEXT"' +
+      ' from (select "X"."USER_ID", "X"."EVENT_TIME", "X"."CRM_STEP", MIN(CASE WHEN "X"."CRM_STEP" = 2 THEN "X"."EVENT_TIME" END) OVER (PARTITION BY "X"."USER_ID" ORDER BY "X"."EVENT_TIME", "X"."CRM_STEP" DESC ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) as "CRM_NEXT"' +
+      ' from (select "E"."USER_ID", "E"."EVENT_TIME", 0 as "CRM_STEP" from "EVENTS" "E" where ' +
       WINDOW +
-      ` and exists (select 1 from "EVENTS" "S1" where "S1"."USER_ID" = "E"."USER_ID" and "S1"."EVENT_NAME" = :4 and "S1"."EVENT_TIME" > "E"."EVENT_TIME" and "S1"."EVENT_TIME" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:5, 'SECOND')) and "S1"."EVENT_TIME" < ${TO_DATE(6)} and exists (select 1 from "EVENTS" "S2" where "S2"."USER_ID" = "S1"."USER_ID" and "S2"."EVENT_NAME" = :7 and "S2"."EVENT_TIME" > "S1"."EVENT_TIME" and "S2"."EVENT_TIME" <= ("S1"."EVENT_TIME" + NUMTODSINTERVAL(:8, 'SECOND')) and "S2"."CHANNEL" = :9 and "S2"."EVENT_TIME" < ${TO_DATE(10)}))` +
+      ` union all select "S1"."USER_ID", "S1"."EVENT_TIME", 1 as "CRM_STEP" from "EVENTS" "S1" where "S1"."EVENT_NAME" = :4 and "S1"."EVENT_TIME" > ${TO_DATE(5)} and "S1"."EVENT_TIME" < ${TO_DATE(6)}` +
+      ` union all select "S2"."USER_ID", "S2"."EVENT_TIME", 2 as "CRM_STEP" from "EVENTS" "S2" where "S2"."EVENT_NAME" = :7 and "S2"."EVENT_TIME" > ${TO_DATE(8)} and "S2"."EVENT_TIME" < ${TO_DATE(9)} and "S2"."CHANNEL" = :10) "X") "X"` +
+      ` where ("X"."CRM_STEP" < 1 or ("X"."CRM_STEP" = 1 and "X"."CRM_NEXT" <= ("X"."EVENT_TIME" + NUMTODSINTERVAL(:11, 'SECOND'))))) "E"` +
+      ` where "E"."CRM_STEP" = 0 and "E"."CRM_NEXT" <= ("E"."EVENT_TIME" + NUMTODSINTERVAL(:12, 'SECOND'))` +
       JOINED,
     bindings: [
       ...WINDOW_BINDINGS,
       'add_cart',
-      3600,
+      '2026-11-22 09:00:00',
       '2026-11-23 09:00:00',
       'checkout',
-      1800,
-      'app',
+      '2026-11-22 09:00:00',
       '2026-11-23 09:00:00',
+      'app',
+      1800,
+      3600,
     ],
   },
   {
