@@ -18,6 +18,7 @@ const TABLE_CASES: Record<string, Case> = {
 const OTHER_CASES: Record<string, Case> = {
   trigger: () => import('./trigger.ts'),
   webhook: () => import('./webhook.ts'),
+  watch: () => import('./watch.ts'),
 };
 const CASES = { ...TABLE_CASES, ...OTHER_CASES };
 

@@ -43,19 +43,9 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
         throw new SpecError([
           { file: '--until', message: `"${opts.until}" is not after --from "${opts.from}" (${inputs.jobs[i].name})` },
         ]);
-    store = await openStateStore(opts.state);
+    const ledger = await openStateStore(opts.state);
+    store = ledger;
     let connections = inputs.connections;
-    for (const [i, job] of inputs.jobs.entries()) {
-      const watcher = new JobWatcher(job, {
-        store,
-        connections: () => connections,
-        log,
-        ...bounds[i],
-        onTick: (summary) => report(summary, log),
-      });
-      await watcher.start();
-      watchers.push(watcher);
-    }
     const stop = new AbortController();
     const interrupt = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => {
@@ -93,6 +83,7 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
     process.on('SIGINT', onSignal);
     process.on('SIGHUP', onHangup);
     try {
+      await startAll();
       await Promise.all(watchers.map((w) => w.run(stop.signal, interrupt.signal)));
     } finally {
       process.off('SIGTERM', onSignal);
@@ -101,6 +92,24 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
     }
     log.info(`stopped: ${watchers.length} job(s)`, { event: 'stopped' });
     setExit(EXIT.ok);
+    async function startAll(): Promise<void> {
+      try {
+        for (const [i, job] of inputs.jobs.entries()) {
+          const watcher = new JobWatcher(job, {
+            store: ledger,
+            connections: () => connections,
+            log,
+            ...bounds[i],
+            onTick: (summary) => report(summary, log),
+          });
+          await watcher.start(stop.signal);
+          watchers.push(watcher);
+        }
+      } catch (err) {
+        // SIGTERM while waiting for a lock: nothing ran, nothing to record.
+        if (!stop.signal.aborted) throw err;
+      }
+    }
   } catch (err) {
     await Promise.allSettled(watchers.map((w) => w.close()));
     handleError(err);

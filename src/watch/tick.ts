@@ -74,6 +74,7 @@ export function realtimeOf(job: Job): { every: number; lateness: number; start: 
   return { ...REALTIME_DEFAULTS, ...job.realtime };
 }
 
+// Long: one tick's stream loop with its commit and failure paths reads best in one place, like runJob.
 /** Decides the A events that matured in [watermark, t - lateness), delivers, moves the watermark. */
 export async function runTick(job: Job, options: TickOptions): Promise<TickSummary> {
   const started = Date.now();

@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstLine } from '../state/state-store.ts';
 import type { StateStore } from '../state/state-store.ts';
-import { acquireJobLock, type JobLock } from '../state/locks.ts';
+import { acquireJobLock, describeHolder, type JobLock } from '../state/locks.ts';
 import { markAbandonedRuns } from '../state/runs.ts';
 import { commitTick, readWatermark, type Watermark } from '../state/watermarks.ts';
 import type { Connections } from '../config/load-connections.ts';
@@ -69,12 +69,24 @@ export class JobWatcher {
     this.now = options.now ?? Date.now;
   }
 
-  /** Takes the job's watch lock and finds the first watermark. Throws LockedError if another watcher holds it. */
-  async start(): Promise<void> {
+  /**
+   * Takes the job's watch lock (waiting while another watcher holds it: after a kill -9 its lock
+   * expires by itself, $CRM_LEADS_LOCK_TTL) and finds the first watermark.
+   * Throws CancelledError if `signal` aborts while waiting.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
     const { store, log } = this.options;
     const name = this.job.name;
     this.lock = await acquireJobLock(store, `${name}#${WATCH_SHARD}`, {
       runId: `watch-${process.pid}-${randomBytes(3).toString('hex')}`,
+      wait: true,
+      signal,
+      onWait: (holder) =>
+        log.info(`${describeHolder(`${name} (watch)`, holder)}; waiting for it`, {
+          job: name,
+          event: 'lock_wait',
+          holder: holder.runId,
+        }),
     });
     const dead = await markAbandonedRuns(store, name, WATCH_SHARD);
     if (dead.length > 0)
