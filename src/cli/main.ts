@@ -107,6 +107,17 @@ export async function main(argv: string[]): Promise<void> {
     );
 
   program
+    .command('demo')
+    .description('`demo load <connection>`: the demo warehouse into a MySQL/MariaDB, PostgreSQL or SQLite connection')
+    .command('load')
+    .description(
+      'create the demo tables (users, segments, tags, items, events, orders) in that connection and fill them; re-running replaces only those tables',
+    )
+    .argument('<connection>', 'a connection name from the connections file')
+    .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
+    .action(async (name: string, opts) => (await import('./demo-command.ts')).demoLoadCommand(name, opts));
+
+  program
     .command('init')
     .description('write a connections.yaml and one commented job (jobs/first-leads.yaml) to start from')
     .argument('[dir]', 'where to write them (default: the current directory)')
