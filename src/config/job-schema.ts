@@ -105,6 +105,30 @@ const behaviour = z
   })
   .refine(hasAggregate, { message: NEEDS_AGGREGATE });
 
+/** A reaction to a first touch: an event within `within` after the delivery (follow-up.ts). */
+const response = z.strictObject({
+  table: tableName,
+  key: identifier.optional(),
+  name: identifier.default('event_name'),
+  time: identifier.default('event_time'),
+  event: text,
+  within: duration,
+  where: whereSchema,
+});
+
+/** 二次触达: only people the named job delivered in [at - within, at) (src/run/follow-up.ts). */
+const followUp = z
+  .strictObject({
+    job: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a job name (lower-case letters, digits, _ and -)' }),
+    within: duration,
+    channel: z.string().min(1).optional(),
+    responded: response.optional(),
+    not_responded: response.optional(),
+  })
+  .refine((f) => !(f.responded && f.not_responded), {
+    message: 'follow_up takes responded or not_responded, not both',
+  });
+
 const audience = z.strictObject({
   table: tableName,
   key: identifier.default('user_id'),
@@ -112,6 +136,7 @@ const audience = z.strictObject({
   segments: segments.optional(),
   tags: tags.optional(),
   behaviour: z.array(behaviour).min(1).optional(),
+  follow_up: followUp.optional(),
 });
 
 /**
@@ -189,9 +214,18 @@ const realtime = z.strictObject({
 /** A job without a realtime block watches with these (seconds). */
 export const REALTIME_DEFAULTS = { every: 60, lateness: 60, start: 0 } as const;
 
-const fieldRef = z.string().refine((s) => isIdentifier(s) || /^trigger\.(item\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(s), {
-  message: 'not a column name (or trigger.COLUMN, trigger.item.COLUMN)',
-});
+/** follow_up.X lead fields: filled in the stream from the state store, not read from the warehouse. */
+export const FOLLOW_UP_FIELDS = ['follow_up.delivered_at', 'follow_up.channel'] as const;
+
+const fieldRef = z
+  .string()
+  .refine(
+    (s) =>
+      isIdentifier(s) ||
+      /^trigger\.(item\.)?[A-Za-z_][A-Za-z0-9_]*$/.test(s) ||
+      (FOLLOW_UP_FIELDS as readonly string[]).includes(s),
+    { message: 'not a column name (or trigger.COLUMN, trigger.item.COLUMN)' },
+  );
 
 const fields = z
   .union([
@@ -285,6 +319,8 @@ export const jobSchema = z.strictObject({
 export type RawJob = z.output<typeof jobSchema>;
 export type RealtimeSpec = z.output<typeof realtime>;
 export type BehaviourSpec = z.output<typeof behaviour>;
+export type FollowUpSpec = z.output<typeof followUp>;
+export type ResponseSpec = z.output<typeof response>;
 export type SequenceStepSpec = z.output<typeof sequenceStep>;
 export type TriggerSpec = z.output<typeof trigger>;
 export type DestinationSpec = z.output<typeof destination>;
@@ -332,6 +368,10 @@ export const JOB_KEYS = [
   'not_followed_by',
   'followed_by',
   'followed_within',
+  'follow_up',
+  'responded',
+  'not_responded',
+  'job',
   'same_item',
   'partition',
   'format',

@@ -8,6 +8,10 @@ import { issueAt, type YamlSource } from './yaml-source.ts';
 export function checkTrigger(job: RawJob, source: YamlSource, issues: SpecIssue[]): void {
   const t = job.trigger;
   job.lead.fields.forEach((f, i) => {
+    if (f.column.startsWith('follow_up.') && !job.audience.follow_up)
+      issues.push(issueAt(source, ['lead', 'fields', i], `${f.column} needs audience.follow_up`));
+  });
+  job.lead.fields.forEach((f, i) => {
     if (f.column.startsWith('trigger.item.') && t && !t.item)
       issues.push(issueAt(source, ['lead', 'fields', i], `${f.column} needs trigger.item (the item table to read)`));
   });

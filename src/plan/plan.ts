@@ -27,6 +27,8 @@ export interface Plan {
   convertedInWarehouse: boolean;
   convertedWindow?: Window;
   triggerWindow?: Window;
+  /** audience.follow_up with few delivered people: their keys, bound into the query (src/run/follow-up.ts). */
+  followUpKeys?: (string | number | boolean)[];
   /** One window per audience.behaviour entry, in order: [at - within, at). */
   behaviourWindows?: Window[];
   /** LIMIT goes into SQL only when nothing downstream can still drop a row. */
@@ -48,6 +50,8 @@ export interface PlanOptions {
   shard?: Shard;
   /** `watch`: the tick's slice of maturity time (see Plan.slice). */
   slice?: Window;
+  /** audience.follow_up with few delivered people: their keys, bound into the query. */
+  followUpKeys?: Plan['followUpKeys'];
 }
 
 export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOptions = {}): Plan {
@@ -72,6 +76,7 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
     behaviourWindows: job.audience.behaviour?.map((b) => ({ from: naiveMinus(at.local, b.within), to: at.local })),
     pushLimit: job.lead.limit !== undefined && !streamDrops,
     shard: options.shard,
+    followUpKeys: options.followUpKeys,
     slice: options.slice,
     reach,
   };

@@ -8,6 +8,8 @@ export interface FilterCounts {
   converted_elsewhere: number;
   delivered: number;
   unreachable: number;
+  /** audience.follow_up only: people the first-touch job did not deliver (or who did not (not) respond). */
+  follow_up?: number;
   /** true when the stream stopped at lead.limit */
   limit_reached: boolean;
 }
@@ -24,12 +26,19 @@ export interface LeadFilterOptions {
   limit?: number;
   convertedKeys?: ReadonlySet<string>;
   deliveredKeys?: ReadonlySet<string>;
+  /** audience.follow_up: keeps the people it matches and writes their delivery's time and channel into the fields at these indexes. */
+  followUp?: {
+    match(key: string): [string, string | null] | undefined;
+    deliveredAtIndex: number;
+    channelIndex: number;
+  };
 }
 
 const isEmpty = (v: unknown) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
 
 export function leadFilter(options: LeadFilterOptions): LeadFilter {
   const counts: FilterCounts = { rows: 0, converted_elsewhere: 0, delivered: 0, unreachable: 0, limit_reached: false };
+  if (options.followUp) counts.follow_up = 0;
   let taken = 0;
   return {
     counts,
@@ -38,6 +47,11 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
       for (const row of rows) {
         counts.rows++;
         const key = String(row[0]);
+        const followUp = options.followUp?.match(key);
+        if (options.followUp && !followUp) {
+          counts.follow_up!++;
+          continue;
+        }
         if (options.convertedKeys?.has(key)) {
           counts.converted_elsewhere++;
           continue;
@@ -47,6 +61,11 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
           continue;
         }
         const values = row.slice(1, 1 + options.fieldCount);
+        if (followUp) {
+          const { deliveredAtIndex, channelIndex } = options.followUp!;
+          if (deliveredAtIndex >= 0) values[deliveredAtIndex] = followUp[0];
+          if (channelIndex >= 0) values[channelIndex] = followUp[1];
+        }
         if (options.requireIndexes.some((i) => isEmpty(values[i]))) {
           counts.unreachable++;
           continue;

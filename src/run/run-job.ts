@@ -14,6 +14,7 @@ import type { Job } from '../config/load-job.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
 import { loadConvertedKeys } from './converted-keys.ts';
+import { followUpLine, loadFollowUp } from './follow-up.ts';
 import { funnel, type FunnelStep } from './funnel.ts';
 import { leadFilter, type FilterCounts } from './lead-filter.ts';
 import { explainUnknownNames } from './check-tables.ts';
@@ -64,11 +65,13 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   const runId = newRunId(at);
   const source = options.connections.byName.get(job.source)!;
   // People already delivered are dropped in the stream, so a LIMIT must stay there too.
-  const plan = planJob(job, at, dialectOf(source), {
+  const planOptions = {
     shard: options.shard,
-    streamFilters: job.exclude.delivered !== undefined,
-  });
-  const query = await renderForDialect(plan);
+    // A follow-up keeps only the delivered people, in the stream: LIMIT stays there too.
+    streamFilters: job.exclude.delivered !== undefined || job.audience.follow_up !== undefined,
+  };
+  let plan = planJob(job, at, dialectOf(source), planOptions);
+  let query = await renderForDialect(plan);
   // The lock and the run record come first: a job locked by another run never queries.
   const ledger = options.dryRun ? undefined : await beginRun(job, at, runId, options);
   const signal = ledger
@@ -85,7 +88,23 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     const deliveredKeys = ledger
       ? await loadDeliveredKeys(job, at, ledger.store)
       : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
+    const followUp =
+      job.audience.follow_up &&
+      (ledger
+        ? await loadFollowUp(job, at, ledger.store, warehouse, plan.dialect)
+        : await withExistingLedger(options, (store) => loadFollowUp(job, at, store, warehouse!, plan.dialect)));
+    if (followUp?.boundKeys) {
+      // Few delivered people: the warehouse reads only them (follow-up.ts).
+      plan = planJob(job, at, plan.dialect, { ...planOptions, followUpKeys: followUp.boundKeys });
+      query = await renderForDialect(plan);
+    }
+    if (followUp) options.reporter.info(followUpLine(job, followUp), { job: job.name, follow_up: followUp.delivered });
     const filter = leadFilter({
+      followUp: followUp && {
+        match: followUp.match,
+        deliveredAtIndex: job.lead.fields.findIndex((f) => f.column === 'follow_up.delivered_at'),
+        channelIndex: job.lead.fields.findIndex((f) => f.column === 'follow_up.channel'),
+      },
       fieldCount: plan.header.length,
       requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),
       // A dry run reads every row so that require (and delivered) count everyone, not only the
@@ -214,6 +233,7 @@ function streamSteps(plan: Plan, counts: FilterCounts, leads: number): FunnelSte
     remaining -= removed;
     steps.push({ rule, remaining });
   };
+  if (plan.job.audience.follow_up) step('follow_up', counts.follow_up ?? 0);
   if (plan.job.exclude.converted && !plan.convertedInWarehouse) step('converted', counts.converted_elsewhere);
   if (counts.delivered > 0 || plan.job.exclude.delivered) step('delivered', counts.delivered);
   if (plan.job.lead.require.length) step('require', counts.unreachable);

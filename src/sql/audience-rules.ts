@@ -13,11 +13,17 @@ import { naiveTime } from './time-arithmetic.ts';
 export const AUDIENCE = 'a';
 
 export interface Rule {
-  name: 'where' | 'segments' | 'tags' | 'behaviour' | 'trigger' | 'converted' | 'shard';
+  name: 'follow_up' | 'where' | 'segments' | 'tags' | 'behaviour' | 'trigger' | 'converted' | 'shard';
   apply(qb: Knex.QueryBuilder, k: Knex, plan: Plan): void;
 }
 
 const keyOf = (plan: Plan) => `${AUDIENCE}.${plan.job.audience.key}`;
+
+// The delivered people of a follow-up, when few: an IN list on the key (src/run/follow-up.ts).
+const followUpRule: Rule = {
+  name: 'follow_up',
+  apply: (qb, _k, plan) => void qb.whereIn(keyOf(plan), plan.followUpKeys!),
+};
 
 const whereRule: Rule = {
   name: 'where',
@@ -82,6 +88,7 @@ const shardRule: Rule = { name: 'shard', apply: (qb, k, plan) => applyShard(qb, 
 export function rulesFor(plan: Plan): Rule[] {
   const { audience, trigger } = plan.job;
   const rules: Rule[] = [];
+  if (plan.followUpKeys) rules.push(followUpRule);
   if (audience.where.length) rules.push(whereRule);
   if (audience.segments) rules.push(segmentsRule);
   if (audience.tags) rules.push(tagsRule);

@@ -30,7 +30,11 @@ export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
     columns.push(
       field.column.startsWith('trigger.')
         ? selectTriggerField(k, plan, field.column.slice('trigger.'.length))
-        : `${AUDIENCE}.${field.column}`,
+        : // follow_up.X comes from the state store: a NULL the stream fills in (src/run/follow-up.ts).
+          // A follow-up job always filters in the stream, so LIMIT (and Oracle's byPosition) stays out.
+          field.column.startsWith('follow_up.')
+          ? k.raw('NULL')
+          : `${AUDIENCE}.${field.column}`,
     );
   }
   // Addresses and opt-out flags per channel (after the fields): left joins, they drop nobody.

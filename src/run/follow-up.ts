@@ -1,0 +1,149 @@
+// 二次触达 (audience.follow_up, issue 13): only people a first-touch job delivered, optionally only
+// those who reacted to it (responded) or did not (not_responded).
+//
+// The deliveries live in the state store, not the warehouse, so they meet the warehouse the way
+// cross-connection conversions do (converted-keys.ts): the delivered keys with their times are
+// read into memory, then
+// - few people (at most BIND_LIMIT): their keys are also bound into the lead query (an IN list on
+//   the audience key) and into the response query, so the warehouse reads only them;
+// - many people: the lead query reads the whole audience and the stream keeps the delivered.
+// Either way the stream decides the rule and fills follow_up.delivered_at / follow_up.channel.
+//
+// Responses: one query reads the response events of [at - within, at) (keys bound when few) and
+// a person responded when an event lies in (delivered_at, delivered_at + W] (and before at).
+// not_responded needs no such event and delivered_at + W <= at: the wait is over, as for
+// not_followed_by (an event exactly at `at` then counts: it lies in the wait). delivered_at is the acknowledgement's wall-clock time, truncated to the second
+// and written as a naive local time in the job's timezone, as warehouse times are.
+import { DateTime } from 'luxon';
+import type { Job } from '../config/load-job.ts';
+import type { ResponseSpec } from '../config/job-schema.ts';
+import type { SqlValue } from '../config/where-schema.ts';
+import type { Dialect } from '../config/connection-schema.ts';
+import { NAIVE_FORMAT, naiveMinus, type RunTime } from '../plan/time.ts';
+import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { naiveTime } from '../sql/time-arithmetic.ts';
+import { applyWhere } from '../sql/where.ts';
+import { latestDeliveries, type LatestDelivery } from '../state/deliveries.ts';
+import type { StateStore } from '../state/state-store.ts';
+import type { Warehouse } from '../warehouses/warehouse.ts';
+
+/**
+ * The most keys bound into a query. Oracle allows at most 1,000 expressions in an IN list
+ * (ORA-01795); every driver's parameter limit is far above it (SQLite 32,766, MySQL and
+ * PostgreSQL 65,535). Above it the keys are met in the stream.
+ */
+export const BIND_LIMIT = 1000;
+
+/** BIND_LIMIT, or $CRM_LEADS_FOLLOW_UP_BIND_LIMIT (tests and benchmarks force either path with it). */
+const bindLimit = () => Number(process.env.CRM_LEADS_FOLLOW_UP_BIND_LIMIT ?? BIND_LIMIT);
+
+export interface FollowUp {
+  /** [delivered_at (naive local), channel] when the person qualifies; undefined otherwise. */
+  match(key: string): [string, string | null] | undefined;
+  /** The delivered keys, when few enough to bind into the lead query; undefined when met in the stream. */
+  boundKeys?: SqlValue[];
+  /** People the first-touch job delivered in the window. */
+  delivered: number;
+  /** Of them, people with a response event (responded / not_responded only). */
+  responders?: number;
+}
+
+/** Whole seconds of a naive 'YYYY-MM-DD HH:MM:SS[.fff]' text, read as UTC: for comparing naive times. */
+export function naiveSeconds(text: string): number {
+  return Math.floor(Date.parse(`${text.replace(' ', 'T')}Z`) / 1000);
+}
+
+/** A key as bound: whole numbers that a double holds exactly become numbers (MySQL would compare a text with an integer column as doubles). */
+const keyValue = (key: string): SqlValue => (/^-?\d{1,15}$/.test(key) ? Number(key) : key);
+
+/** Reads the first-touch deliveries (and responses) for `job` at `at`. Throws RunError/driver errors as the warehouse does. */
+export async function loadFollowUp(
+  job: Job,
+  at: RunTime,
+  store: StateStore | undefined,
+  warehouse: Warehouse,
+  dialect: Dialect,
+): Promise<FollowUp> {
+  const fu = job.audience.follow_up!;
+  // A dry run without a ledger yet: nobody was delivered.
+  const latest = !store
+    ? new Map<string, LatestDelivery>()
+    : await latestDeliveries(store, {
+        job: fu.job,
+        fromMs: at.epochMs - fu.within * 1000,
+        toMs: at.epochMs,
+        channel: fu.channel,
+      });
+  const boundKeys = latest.size <= Math.min(bindLimit(), BIND_LIMIT) ? [...latest.keys()].map(keyValue) : undefined;
+  const response = fu.responded ?? fu.not_responded;
+  const local = (d: LatestDelivery) =>
+    DateTime.fromMillis(Math.floor(d.ms / 1000) * 1000, { zone: at.timezone }).toFormat(NAIVE_FORMAT);
+  const atSeconds = naiveSeconds(at.local);
+  if (!response)
+    return {
+      delivered: latest.size,
+      boundKeys,
+      match: (key) => {
+        const d = latest.get(key);
+        return d && [local(d), d.channel];
+      },
+    };
+  const responders = new Set<string>();
+  const query = await responseQuery(job, response, at, dialect, boundKeys);
+  for await (const rows of warehouse.stream(query, { batchSize: 10000 }))
+    for (const [rawKey, rawTime] of rows) {
+      const key = String(rawKey);
+      const d = latest.get(key);
+      if (!d || responders.has(key)) continue;
+      const t = naiveSeconds(String(rawTime));
+      const delivered = naiveSeconds(local(d));
+      if (t > delivered && t <= delivered + response.within) responders.add(key);
+    }
+  return {
+    delivered: latest.size,
+    responders: responders.size,
+    boundKeys,
+    match: (key) => {
+      const d = latest.get(key);
+      if (!d) return undefined;
+      const deliveredAt = local(d);
+      if (fu.responded) return responders.has(key) ? [deliveredAt, d.channel] : undefined;
+      // not_responded: the wait is over (delivered_at + W <= at) and nothing came in it.
+      if (responders.has(key) || naiveSeconds(deliveredAt) + response.within > atSeconds) return undefined;
+      return [deliveredAt, d.channel];
+    },
+  };
+}
+
+/** (key, time) of the response events in [at - follow_up.within, at), for the stream to match. */
+async function responseQuery(
+  job: Job,
+  r: ResponseSpec,
+  at: RunTime,
+  dialect: Dialect,
+  keys: SqlValue[] | undefined,
+): Promise<{ sql: string; bindings: unknown[] }> {
+  // HiveQL is compiled by knex's MySQL compiler with the values written in (src/sql/hive).
+  const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
+  const key = `r.${r.key ?? job.audience.key}`;
+  const qb = k(`${r.table} as r`)
+    .select(key, `r.${r.time}`)
+    .where(`r.${r.name}`, r.event)
+    .where(`r.${r.time}`, '>=', naiveTime(k, dialect, naiveMinus(at.local, job.audience.follow_up!.within)))
+    // not_responded: an event exactly at `at` still counts (delivered_at + W <= at, so it lies in
+    // the wait) and the verdict is final, as for not_followed_by; responded: before `at`.
+    .where(`r.${r.time}`, job.audience.follow_up!.not_responded ? '<=' : '<', naiveTime(k, dialect, at.local));
+  applyWhere(qb, 'r', r.where);
+  if (keys) qb.whereIn(key, keys);
+  if (dialect === 'hive') return { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] };
+  const { sql, bindings } = qb.toSQL().toNative();
+  return { sql, bindings: [...bindings] };
+}
+
+/** The log line of a follow-up: how many people the first touch reached, and how they met the warehouse. */
+export function followUpLine(job: Job, f: FollowUp): string {
+  const fu = job.audience.follow_up!;
+  const how = f.boundKeys ? 'bound into the query' : 'met in the stream';
+  const responses = f.responders === undefined ? '' : `, ${f.responders} of them responded`;
+  return `${job.name}: ${f.delivered} people delivered by ${fu.job} in the window${responses} (${how})`;
+}

@@ -1,0 +1,154 @@
+// 二次触达 end to end (issue 13): a push job really runs and delivers to a local HTTP receiver;
+// then a call job (follow_up.responded) and an SMS job (follow_up.not_responded) run at later
+// --at's on SQLite, MariaDB and PostgreSQL. The delivery time D is the push's acknowledgement,
+// read back from the ledger; the click events are written relative to it, and the people each
+// job gives are written by hand (reasoning beside each person).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DateTime } from 'luxon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase } from '../support/databases.ts';
+import { startReceiver, type Receiver } from '../support/http-receiver.ts';
+import { csvRowsPerJob } from '../support/fixture-engines.ts';
+
+const TZ = 'Asia/Shanghai';
+const PEOPLE = [601, 602, 603, 604, 605, 606, 607, 608];
+
+const PUSH = `name: cart-push
+source: wh
+timezone: ${TZ}
+audience: { table: dim_user, where: { push_ok: 1 } }
+lead: { fields: [user_id], channel: app_push }
+destinations:
+  - { type: webhook, url: "\${RECEIVER_URL}", batch_size: 100 }
+`;
+const followUpJob = (name: string, rule: string) => `name: ${name}
+source: wh
+timezone: ${TZ}
+audience:
+  table: dim_user
+  follow_up:
+    job: cart-push
+    within: 3d
+    channel: app_push
+    ${rule}: { table: events, event: click_push, within: 2d, where: { campaign: cart } }
+lead: { fields: [user_id, phone, follow_up.delivered_at, follow_up.channel] }
+`;
+const HEADER = 'user_id,phone,follow_up.delivered_at,follow_up.channel';
+
+describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
+  let db: TestDatabase;
+  let receiver: Receiver;
+  const dir = mkdtempSync(join(tmpdir(), 'crm-leads-follow-up-'));
+  const state = join(dir, 'state.db');
+  let D: DateTime; // the push's acknowledgement, whole seconds, in the jobs' timezone
+  const naive = (t: DateTime) => t.toFormat('yyyy-MM-dd HH:mm:ss');
+  const iso = (t: DateTime) => t.toFormat("yyyy-MM-dd'T'HH:mm:ss");
+  const run = (files: string[], at: DateTime, env: NodeJS.ProcessEnv = {}) =>
+    runCli(['run', ...files, '--at', iso(at), '--csv', '-', '--state', state], { cwd: dir, env });
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    db = await createTestDatabase(dialect, 'follow_up');
+    await loadFixture(db, [
+      {
+        name: 'dim_user',
+        columns: { user_id: 'bigInteger', phone: 'string', push_ok: 'integer' },
+        // 608 is not pushed (push_ok 0): it clicks, but no first touch reached it.
+        rows: PEOPLE.map((id) => ({ user_id: id, phone: `137000${id}`, push_ok: id === 608 ? 0 : 1 })),
+      },
+      {
+        name: 'events',
+        columns: { user_id: 'bigInteger', event_name: 'string', event_time: 'datetime', campaign: 'string' },
+        rows: [],
+        indexes: [['user_id', 'event_name', 'event_time']],
+      },
+    ]);
+    writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
+    writeFileSync(join(dir, 'cart-push.yaml'), PUSH);
+    writeFileSync(join(dir, 'cart-call.yaml'), followUpJob('cart-call', 'responded'));
+    writeFileSync(join(dir, 'cart-sms.yaml'), followUpJob('cart-sms', 'not_responded'));
+    // The first touch: a real run delivering to the receiver (the ledger records the acknowledgement).
+    const push = await runCli(['run', 'cart-push.yaml', '--state', state], {
+      cwd: dir,
+      env: { RECEIVER_URL: receiver.url },
+    });
+    expect(push.stderr).not.toMatch(/error/i);
+    expect(push.code).toBe(0);
+    const ledger = new Database(state, { readonly: true });
+    const acks = ledger.prepare('select distinct delivered_ms from crm_leads_deliveries').all() as {
+      delivered_ms: number;
+    }[];
+    ledger.close();
+    expect(acks).toHaveLength(1); // one batch, one acknowledgement
+    D = DateTime.fromMillis(acks[0].delivered_ms, { zone: TZ }).startOf('second');
+    const click = (user_id: number, t: DateTime, campaign = 'cart', event_name = 'click_push') => ({
+      user_id,
+      event_name,
+      event_time: naive(t),
+      campaign,
+    });
+    await db.knex('events').insert([
+      click(601, D.plus({ hours: 1 })), // clicked an hour later: responded
+      click(602, D), // at the delivery instant: (D, ...] is open on the left, does not count
+      click(603, D.plus({ days: 2 })), // exactly D + 2d: closed on the right, counts
+      click(604, D.plus({ days: 2, seconds: 1 })), // a second too late
+      // 605: no click at all
+      click(606, D.plus({ hours: 1 }), 'other'), // another campaign (where fails)
+      click(607, D.plus({ hours: 1 }), 'cart', 'view_item'), // another event
+      click(608, D.plus({ hours: 1 })), // clicked, but was never pushed
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await receiver?.close();
+    await db?.drop();
+  });
+
+  it('delivered the first touch to the receiver', () => {
+    const keys = receiver.acknowledged.flatMap((r) => JSON.parse(r.body).leads.map((l: { key: string }) => l.key));
+    expect(keys.sort()).toEqual(['601', '602', '603', '604', '605', '606', '607']);
+  });
+
+  // The 7 delivered keys are bound into the queries (few people); with the bind limit at 0 the
+  // whole audience is read and the stream meets the keys (many people): the same leads.
+  it.each([
+    ['bound into the query', '1000'],
+    ['met in the stream', '0'],
+  ])(
+    'at D + 2d + 1h: the call job gets those who clicked in (D, D + 2d], the SMS job the others (%s)',
+    async (how, limit) => {
+      const r = await run(['cart-call.yaml', 'cart-sms.yaml'], D.plus({ days: 2, hours: 1 }), {
+        CRM_LEADS_FOLLOW_UP_BIND_LIMIT: limit,
+      });
+      expect(r.stderr).not.toMatch(/error/i);
+      expect(r.stderr).toContain(`7 people delivered by cart-push in the window, 2 of them responded (${how})`);
+      expect(r.code).toBe(0);
+      const leads = csvRowsPerJob(r.stdout, HEADER);
+      const row = (id: number) => `${id},137000${id},${naive(D)},app_push`;
+      expect(leads.get('cart-call')).toEqual([601, 603].map(row));
+      expect(leads.get('cart-sms')).toEqual([602, 604, 605, 606, 607].map(row));
+    },
+  );
+
+  it('at exactly D + 2d: the wait is just over; a click exactly then still counts as a response', async () => {
+    const r = await run(['cart-sms.yaml'], D.plus({ days: 2 }));
+    expect(r.code).toBe(0);
+    expect(
+      csvRowsPerJob(r.stdout, HEADER)
+        .get('cart-sms')
+        ?.map((l) => l.split(',')[0]),
+    ).toEqual(['602', '604', '605', '606', '607']);
+  });
+
+  it('before D + 2d the SMS job waits (nobody yet); after D + 3d the delivery is out of the window', async () => {
+    const early = await run(['cart-sms.yaml'], D.plus({ days: 2 }).minus({ seconds: 1 }));
+    expect(early.code).toBe(0);
+    expect(csvRowsPerJob(early.stdout, HEADER).get('cart-sms')).toEqual([]);
+    const late = await run(['cart-call.yaml'], D.plus({ days: 3, seconds: 1 }));
+    expect(late.code).toBe(0);
+    expect(csvRowsPerJob(late.stdout, HEADER).get('cart-call')).toEqual([]);
+  });
+});
