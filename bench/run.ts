@@ -17,6 +17,7 @@ const TABLE_CASES: Record<string, Case> = {
 // Older, narrower cases, run only when named.
 const OTHER_CASES: Record<string, Case> = {
   trigger: () => import('./trigger.ts'),
+  'follow-up': () => import('./follow-up.ts'),
   webhook: () => import('./webhook.ts'),
   watch: () => import('./watch.ts'),
 };
