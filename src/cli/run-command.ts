@@ -4,7 +4,8 @@ import { CancelledError, EXIT } from '../errors.ts';
 import { runJob, type RunSummary } from '../run/run-job.ts';
 import { loadInputs, parseShard } from './load-inputs.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
-import { cliReporter } from './reporter.ts';
+import { funnelBars } from './funnel-bars.ts';
+import { type CliReporter, cliReporter } from './reporter.ts';
 
 /** After SIGTERM/SIGINT, the longest a run may take to stop cleanly before the process exits. */
 export const STOP_GRACE_MS = 30_000;
@@ -58,7 +59,7 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
           wait: opts.wait,
         });
         reporter.done();
-        describe(summary);
+        describe(summary, opts.logFormat === 'json' ? reporter : undefined);
         printSummary(summary);
         setExit(summary.status === 'partial' ? EXIT.partial : EXIT.ok);
       } catch (err) {
@@ -79,10 +80,20 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
   }
 }
 
-function describe(s: RunSummary): void {
+// With json logs, the funnel is one record with the structured steps, not drawn lines.
+function describe(s: RunSummary, jsonLog?: Pick<CliReporter, 'info'>): void {
+  if (s.funnel && jsonLog) {
+    jsonLog.info(`${s.job}: dry run at ${s.at}, nothing written`, {
+      event: 'funnel',
+      job: s.job,
+      at: s.at,
+      funnel: s.funnel,
+    });
+    return;
+  }
   if (s.funnel) {
     printErr(`${s.job}: dry run at ${s.at}, nothing written`);
-    for (const step of s.funnel) printErr(`  ${step.rule.padEnd(10)} ${String(step.remaining).padStart(10)}`);
+    for (const line of funnelBars(s.funnel)) printErr(line);
     return;
   }
   const unreachable = s.counts.unreachable ? `, ${s.counts.unreachable} unreachable (require)` : '';

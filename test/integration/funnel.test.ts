@@ -111,7 +111,14 @@ describe.each(DIALECTS)('dry-run funnel on %s', (dialect) => {
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(r.summary).toMatchObject({ job: 'funnel', status: 'dry_run', funnel: EXPECTED, outputs: [] });
-    for (const step of EXPECTED) expect(r.stderr).toMatch(new RegExp(`^\\s+${step.rule}\\s+${step.remaining}$`, 'm'));
+    // On stderr each rule is a bar, its count and its share of the audience.
+    const audience = EXPECTED[0].remaining;
+    for (const step of EXPECTED) {
+      const share = `${((step.remaining / audience) * 100).toFixed(1)}%`;
+      expect(r.stderr).toMatch(
+        new RegExp(`^\\s+${step.rule}\\s+[█▏▎▍▌▋▊▉]*\\s+${step.remaining.toLocaleString('en-US')}\\s+${share}$`, 'm'),
+      );
+    }
     // No CSV, no ledger, no temporary file: the folder is as it was.
     expect(readdirSync(dir).sort()).toEqual(before);
   });
