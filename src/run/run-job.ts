@@ -14,7 +14,7 @@ import type { Job } from '../config/load-job.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
 import { loadConvertedKeys } from './converted-keys.ts';
-import { followUpLine, loadFollowUp } from './follow-up.ts';
+import { type FollowUp, followUpLine, loadFollowUp } from './follow-up.ts';
 import { funnel, type FunnelStep } from './funnel.ts';
 import { leadFilter, type FilterCounts } from './lead-filter.ts';
 import { explainUnknownNames } from './check-tables.ts';
@@ -59,6 +59,8 @@ export function newRunId(at: RunTime): string {
   return `${at.local.replace(/[-: ]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
 }
 
+// Long: the run's order (plan, lock, stream-side sets, dry run or delivery, ledger end) and its one
+// failure path read best in one place; each step is a helper (follow-ups: followUpFor).
 export async function runJob(job: Job, options: RunOptions): Promise<RunSummary> {
   const started = Date.now();
   const at = resolveRunTime(options.at, job.timezone);
@@ -88,23 +90,14 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     const deliveredKeys = ledger
       ? await loadDeliveredKeys(job, at, ledger.store)
       : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
-    const followUp =
-      job.audience.follow_up &&
-      (ledger
-        ? await loadFollowUp(job, at, ledger.store, warehouse, plan.dialect)
-        : await withExistingLedger(options, (store) => loadFollowUp(job, at, store, warehouse!, plan.dialect)));
+    const followUp = job.audience.follow_up && (await followUpFor(job, at, ledger, warehouse, plan, options));
     if (followUp?.boundKeys) {
       // Few delivered people: the warehouse reads only them (follow-up.ts).
       plan = planJob(job, at, plan.dialect, { ...planOptions, followUpKeys: followUp.boundKeys });
       query = await renderForDialect(plan);
     }
-    if (followUp) options.reporter.info(followUpLine(job, followUp), { job: job.name, follow_up: followUp.delivered });
     const filter = leadFilter({
-      followUp: followUp && {
-        match: followUp.match,
-        deliveredAtIndex: job.lead.fields.findIndex((f) => f.column === 'follow_up.delivered_at'),
-        channelIndex: job.lead.fields.findIndex((f) => f.column === 'follow_up.channel'),
-      },
+      followUp: followUp && followUpFilter(job, followUp),
       fieldCount: plan.header.length,
       requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),
       // A dry run reads every row so that require (and delivered) count everyone, not only the
@@ -172,6 +165,31 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     await warehouse?.close();
     await ledger?.close();
   }
+}
+
+/** audience.follow_up: the first touch's deliveries (and responses), from the run's ledger or, in a dry run, an existing one. */
+async function followUpFor(
+  job: Job,
+  at: RunTime,
+  ledger: RunLedger | undefined,
+  warehouse: Warehouse,
+  plan: Plan,
+  options: RunOptions,
+): Promise<FollowUp> {
+  const followUp = ledger
+    ? await loadFollowUp(job, at, ledger.store, warehouse, plan.dialect)
+    : await withExistingLedger(options, (store) => loadFollowUp(job, at, store, warehouse, plan.dialect));
+  options.reporter.info(followUpLine(job, followUp), { job: job.name, follow_up: followUp.delivered });
+  return followUp;
+}
+
+/** The lead filter's follow-up rule: the match, and where follow_up.delivered_at / .channel go. */
+function followUpFilter(job: Job, followUp: FollowUp) {
+  return {
+    match: followUp.match,
+    deliveredAtIndex: job.lead.fields.findIndex((f) => f.column === 'follow_up.delivered_at'),
+    channelIndex: job.lead.fields.findIndex((f) => f.column === 'follow_up.channel'),
+  };
 }
 
 function ledgerEnd(
