@@ -42,10 +42,14 @@ export async function openSqlite(
       throw databaseError(name, err);
     }
   };
+  // Statements being read: a stream abandoned mid-read (an abort that does not wait for the
+  // read in progress) still holds its statement, and SQLite refuses to close while one does.
+  const reading = new Set<IterableIterator<Row>>();
   return {
     dialect: 'sqlite',
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       const rows = prepare(query).iterate(...sqliteBindings(query.bindings)) as IterableIterator<Row>;
+      reading.add(rows);
       try {
         for await (const batch of batchRows(widenIntegers(rows), opts.batchSize ?? DEFAULT_BATCH_SIZE, opts.signal))
           yield batch;
@@ -53,6 +57,7 @@ export async function openSqlite(
         throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
         rows.return?.();
+        reading.delete(rows);
       }
     },
     async all(query) {
@@ -62,6 +67,8 @@ export async function openSqlite(
       return `SQLite ${db.prepare('select sqlite_version()').pluck().get() as string}`;
     },
     async close() {
+      for (const rows of reading) rows.return?.();
+      reading.clear();
       db.close();
     },
   };
