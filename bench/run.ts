@@ -20,6 +20,7 @@ const OTHER_CASES: Record<string, Case> = {
   'follow-up': () => import('./follow-up.ts'),
   webhook: () => import('./webhook.ts'),
   watch: () => import('./watch.ts'),
+  xlsx: () => import('./xlsx.ts'),
 };
 const CASES = { ...TABLE_CASES, ...OTHER_CASES };
 
