@@ -1,6 +1,7 @@
 // `crm-leads connections check [NAME…]`: for each connection, connect, run a trivial query and
 // report the server version and latency, like `dbt debug`. Human lines on stderr, a JSON
 // summary as the last stdout line; exit 1 if any connection fails, 2 for an unknown name.
+import { count } from '../plural.ts';
 import { EXIT, SpecError } from '../errors.ts';
 import { dialectOf, type ConnectionSpec, type Dialect } from '../config/connection-schema.ts';
 import { findConnectionsFile, loadConnections } from '../config/load-connections.ts';
@@ -48,7 +49,7 @@ export async function connectionsCheckCommand(names: string[], opts: { connectio
     handleError(err);
     return;
   }
-  printErr(`checking ${selected.length} connection(s) from ${file}`);
+  printErr(`checking ${count(selected.length, 'connection')} from ${file}`);
   const results: ConnectionCheck[] = [];
   for (const [name, spec] of selected) {
     const result = await checkConnection(name, spec);

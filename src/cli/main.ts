@@ -28,7 +28,11 @@ export async function main(argv: string[]): Promise<void> {
     .argument('<jobs...>', 'job files')
     .option('--at <time>', 'logical run time, ISO 8601 (without an offset: the job timezone); default now')
     .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
-    .option('--csv <path>', 'write one CSV here instead of the job destinations ("-" for stdout)')
+    .option(
+      '--csv <path>',
+      'preview: write one CSV here instead of the job destinations ("-" for stdout; the summary then goes to stderr); reads cooldowns, records nothing',
+    )
+    .option('--record', 'with --csv: record the run and its deliveries in the ledger like a normal run')
     .option('--dry-run', 'count people after each rule (the funnel) and write nothing')
     .option('--shard <i/n>', 'only people whose key hashes to shard i of n (0-based)')
     .option(

@@ -28,8 +28,12 @@ export function printOut(line: string): void {
   process.stdout.write(redact(line) + '\n');
 }
 
-export function printSummary(summary: unknown): void {
-  process.stdout.write(redact(JSON.stringify(summary)) + '\n');
+/**
+ * The JSON summary line: the last line on stdout, or on stderr when stdout carries data
+ * (`--csv -`), so that the data stays clean for the program reading it.
+ */
+export function printSummary(summary: unknown, to: 'stdout' | 'stderr' = 'stdout'): void {
+  (to === 'stdout' ? process.stdout : process.stderr).write(redact(JSON.stringify(summary)) + '\n');
 }
 
 /** Prints an error in one line (or one per spec issue) and sets the exit code. */

@@ -1,6 +1,7 @@
 // The CLI's reporter: a live progress line on a terminal; without one, a log line every few
 // seconds; with --log-format json, structured pino lines for log collectors. Every line, in
 // either format, passes through redact(), so no secret reaches a log.
+import { count } from '../plural.ts';
 import { createRequire } from 'node:module';
 import type * as Pino from 'pino';
 import type { Progress, Reporter } from '../run/reporter.ts';
@@ -50,7 +51,7 @@ export function cliReporter(
         lastLog.set(p.job, now);
         stream.write(
           redact(
-            `\r${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s, ${(p.elapsedMs / 1000).toFixed(0)}s   `,
+            `\r${p.job}: ${count(p.rows, 'row')} read, ${count(p.leads, 'lead')}, ${rate(p)}/s, ${(p.elapsedMs / 1000).toFixed(0)}s   `,
           ),
         );
         lineOpen = true;
@@ -58,7 +59,7 @@ export function cliReporter(
         lastLog.set(p.job, now); // the first batch starts the clock; short runs log nothing
       } else if (now - last >= every) {
         lastLog.set(p.job, now);
-        log.info(`${p.job}: ${p.rows} rows read, ${p.leads} leads, ${rate(p)}/s`, {
+        log.info(`${p.job}: ${count(p.rows, 'row')} read, ${count(p.leads, 'lead')}, ${rate(p)}/s`, {
           event: 'progress',
           ...p,
           rate: rate(p),

@@ -1,5 +1,6 @@
 // `crm-leads run`: runs each job in turn, prints progress on stderr and one JSON summary line
 // per job on stdout (the last line is the summary of the last job, for XCom and scripts).
+import { count } from '../plural.ts';
 import { CancelledError, EXIT } from '../errors.ts';
 import { runJob, type RunSummary } from '../run/run-job.ts';
 import { loadInputs, parseShard } from './load-inputs.ts';
@@ -14,6 +15,7 @@ export interface RunCommandOptions {
   at?: string;
   connections?: string;
   csv?: string;
+  record?: boolean;
   dryRun?: boolean;
   shard?: string;
   state?: string;
@@ -30,6 +32,8 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
     return;
   }
   const shard = parseShard(opts.shard);
+  // `--csv -` puts the leads on stdout: the summary goes to stderr, so the CSV stays clean.
+  const summaryStream = opts.csv === '-' ? 'stderr' : 'stdout';
   const reporter = cliReporter(opts.logFormat === 'json' ? 'json' : 'text');
   const abort = new AbortController();
   // The abort ends any wait on a warehouse at once; should cleanup itself hang (a ledger server
@@ -52,6 +56,7 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
           reporter,
           at: opts.at,
           csv: opts.csv,
+          record: opts.record,
           dryRun: opts.dryRun,
           shard,
           signal: abort.signal,
@@ -60,18 +65,21 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
         });
         reporter.done();
         describe(summary, opts.logFormat === 'json' ? reporter : undefined);
-        printSummary(summary);
+        printSummary(summary, summaryStream);
         setExit(summary.status === 'partial' ? EXIT.partial : EXIT.ok);
       } catch (err) {
         reporter.done();
         const code = handleError(err);
-        printSummary({
-          job: job.name,
-          status: 'failed',
-          error: (err as Error).message,
-          exit: code,
-          seconds: (Date.now() - started) / 1000,
-        });
+        printSummary(
+          {
+            job: job.name,
+            status: 'failed',
+            error: (err as Error).message,
+            exit: code,
+            seconds: (Date.now() - started) / 1000,
+          },
+          summaryStream,
+        );
       }
     }
   } finally {
@@ -96,9 +104,13 @@ function describe(s: RunSummary, jsonLog?: Pick<CliReporter, 'info'>): void {
     for (const line of funnelBars(s.funnel)) printErr(line);
     return;
   }
+  if (s.preview)
+    printErr(
+      `${s.job}: preview (--csv): nothing recorded in the ledger, so these leads are not in any cooldown; add --record to record them`,
+    );
   const unreachable = s.counts.unreachable ? `, ${s.counts.unreachable} unreachable (require)` : '';
   printErr(
-    `${s.job}: ${s.leads} leads from ${s.counts.rows} people at ${s.at}${unreachable} in ${s.seconds.toFixed(1)}s`,
+    `${s.job}: ${count(s.leads, 'lead')} from ${count(s.counts.rows, 'person')} at ${s.at}${unreachable} in ${s.seconds.toFixed(1)}s`,
   );
   for (const o of s.outputs) {
     const resumed = o.already_delivered
@@ -111,6 +123,6 @@ function describe(s: RunSummary, jsonLog?: Pick<CliReporter, 'info'>): void {
   if (s.counts.delivered) printErr(`  ${s.counts.delivered} skipped: delivered within exclude.delivered`);
   if (s.not_delivered)
     printErr(
-      `${s.job}: ${s.not_delivered} leads NOT delivered (see crm-leads runs show ${s.run_id}); run again with --at ${s.at} to deliver only those`,
+      `${s.job}: ${count(s.not_delivered, 'lead')} NOT delivered (see crm-leads runs show ${s.run_id}); run again with --at ${s.at} to deliver only those`,
     );
 }

@@ -1,6 +1,7 @@
 // `crm-leads schedule [paths…]`: runs every job that has a `schedule:` with node-cron, in its
 // timezone, until SIGTERM/SIGINT. SIGHUP reloads the job files. Logs on stderr (text or pino
 // JSON); each finished run's JSON summary is one line on stdout, as with `crm-leads run`.
+import { count } from '../plural.ts';
 import { EXIT, formatIssue, RunError, SpecError } from '../errors.ts';
 import { runJob, type RunSummary } from '../run/run-job.ts';
 import { DEFAULT_JOB_PATHS } from '../schedule/job-files.ts';
@@ -50,7 +51,7 @@ export async function scheduleCommand(pathArgs: string[], opts: ScheduleCommandO
     scheduler,
     current,
     log,
-    `scheduling ${current.jobs.length} job(s), concurrency ${concurrency}, grace ${graceMs / 1000}s`,
+    `scheduling ${count(current.jobs.length, 'job')}, concurrency ${concurrency}, grace ${graceMs / 1000}s`,
   );
 
   let stopping: Promise<ShutdownResult> | undefined;
@@ -73,7 +74,7 @@ export async function scheduleCommand(pathArgs: string[], opts: ScheduleCommandO
         scheduler,
         set,
         log,
-        `reloaded: ${set.jobs.length} job(s); added ${list(diff.added)}, changed ${list(diff.changed)}, removed ${list(diff.removed)}`,
+        `reloaded: ${count(set.jobs.length, 'job')}; added ${list(diff.added)}, changed ${list(diff.changed)}, removed ${list(diff.removed)}`,
         diff,
       );
     } catch (err) {

@@ -1,6 +1,7 @@
 // Conversions kept on another connection (e.g. orders in the CRM database) cannot join the
 // warehouse query: that side's keys in the window are streamed into a Set that filters the
 // lead stream. Memory: see README (measured per million keys in `npm run bench`).
+import { count } from '../plural.ts';
 import type { Plan } from '../plan/plan.ts';
 import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
@@ -39,7 +40,7 @@ export async function loadConvertedKeys(
   } finally {
     await warehouse.close();
   }
-  reporter.info(`${plan.job.name}: ${keys.size} people converted on ${c.source}`, {
+  reporter.info(`${plan.job.name}: ${count(keys.size, 'person')} converted on ${c.source}`, {
     job: plan.job.name,
     converted_keys: keys.size,
   });

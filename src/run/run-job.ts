@@ -26,8 +26,14 @@ export interface RunOptions {
   connections: Connections;
   reporter: Reporter;
   at?: string;
-  /** Replaces the job's destinations with one CSV ("-" for stdout). */
+  /**
+   * Replaces the job's destinations with one CSV ("-" for stdout). Such a run is a preview: it
+   * reads the ledger for cooldowns but records nothing in it (no run, no lock, no deliveries),
+   * so the next real run still delivers those leads; unless `record` is set.
+   */
   csv?: string;
+  /** With `csv`: record the run and its deliveries in the ledger like any run (`--record`). */
+  record?: boolean;
   dryRun?: boolean;
   shard?: Shard;
   signal?: AbortSignal;
@@ -46,6 +52,8 @@ export interface RunSummary {
   run_id: string;
   at: string;
   status: 'ok' | 'partial' | 'failed' | 'dry_run';
+  /** A --csv run without --record: nothing was recorded in the ledger. */
+  preview?: true;
   leads: number;
   counts: FilterCounts;
   funnel?: FunnelStep[];
@@ -74,8 +82,9 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   };
   let plan = planJob(job, at, dialectOf(source), planOptions);
   let query = await renderForDialect(plan);
+  const preview = options.csv !== undefined && !options.record && !options.dryRun;
   // The lock and the run record come first: a job locked by another run never queries.
-  const ledger = options.dryRun ? undefined : await beginRun(job, at, runId, options);
+  const ledger = options.dryRun || preview ? undefined : await beginRun(job, at, runId, options);
   const signal = ledger
     ? AbortSignal.any(options.signal ? [options.signal, ledger.lockLost] : [ledger.lockLost])
     : options.signal;
@@ -86,7 +95,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   try {
     warehouse = await openWarehouse(job.source, source);
     const convertedKeys = await loadConvertedKeys(plan, options.connections, options.reporter);
-    // A dry run reads an existing ledger only if the job has a cooldown, and never creates one.
+    // A dry run or a preview reads an existing ledger only if the job has a cooldown, and never creates one.
     const deliveredKeys = ledger
       ? await loadDeliveredKeys(job, at, ledger.store)
       : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
@@ -115,6 +124,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       leads: leadsCounted,
       counts: filter.counts,
       funnel: steps,
+      ...(preview ? { preview: true as const } : {}),
       outputs,
       not_delivered: outputs.reduce((n, o) => n + o.failed, 0),
       seconds: (Date.now() - started) / 1000,

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.ts';
+import { csvThenSummaryPerJob, runCli, type CliResult } from '../support/cli.ts';
 import { BEHAVIOUR_AT, BEHAVIOUR_JOBS, BEHAVIOUR_LEADS, BEHAVIOUR_TABLES } from '../support/behaviour-fixture.ts';
 import { csvRowsPerJob, ENGINES, openFixtureEngine, type FixtureEngine } from '../support/fixture-engines.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
@@ -24,7 +24,7 @@ describe.each(ENGINES)('counted behaviour on %s', (engine) => {
       cwd: dir,
       timeoutMs: 120_000,
     });
-    leads = csvRowsPerJob(result.stdout, 'user_id');
+    leads = csvRowsPerJob(csvThenSummaryPerJob(result), 'user_id');
   }, 180_000);
   afterAll(async () => wh?.close());
 

@@ -23,7 +23,7 @@ import { loadJob } from '../../src/config/load-job.ts';
 import { openHive } from '../../src/warehouses/hive.ts';
 import { openMysql } from '../../src/warehouses/mysql.ts';
 import type { Warehouse } from '../../src/warehouses/warehouse.ts';
-import { BIN, runCli, type CliResult } from '../support/cli.ts';
+import { BIN, csvThenSummaryPerJob, runCli, type CliResult } from '../support/cli.ts';
 import { createTestDatabase, testDatabaseName, loadFixture, type TestDatabase } from '../support/databases.ts';
 import { startHiveTestServer, type HiveTestServer } from '../support/hive-server/index.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
@@ -197,7 +197,7 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     const leadsOf = (r: CliResult) => {
       const out = new Map<string, string[]>();
       let rows: string[] = [];
-      for (const line of r.stdout.split(/\r?\n/)) {
+      for (const line of csvThenSummaryPerJob(r).split(/\r?\n/)) {
         if (line.startsWith('{')) {
           out.set(String(JSON.parse(line).job), rows.filter((l) => l !== HEADER).sort());
           rows = [];

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.ts';
+import { csvThenSummaryPerJob, runCli, type CliResult } from '../support/cli.ts';
 import { ITEM_AT, ITEM_JOBS, ITEM_LEADS, ITEM_TABLES } from '../support/item-sequence-fixture.ts';
 import { csvRowsPerJob, ENGINES, openFixtureEngine, type FixtureEngine } from '../support/fixture-engines.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
@@ -30,7 +30,7 @@ describe.each(ENGINES)('item-aware sequences on %s', (engine) => {
       cwd: dir,
       timeoutMs: 120_000,
     });
-    leads = csvRowsPerJob(result.stdout, HEADER);
+    leads = csvRowsPerJob(csvThenSummaryPerJob(result), HEADER);
   }, 180_000);
   afterAll(async () => wh?.close());
 

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { csvThenSummaryPerJob, runCli } from '../support/cli.ts';
 import type { FixtureTable } from '../support/databases.ts';
 import { crmTables, MAIN_FUNNEL, OFFLINE_AT, OFFLINE_CASES, warehouseTables } from '../support/offline-fixture.ts';
 import { AT as TRIGGER_AT, EXPECTED_LEADS, TRIGGER_JOBS, TRIGGER_TABLES } from '../support/trigger-fixture.ts';
@@ -167,7 +167,7 @@ if (ORACLE) {
       expect(r.code).toBe(0);
       const leads = new Map<string, string[]>();
       let rows: string[] = [];
-      for (const line of r.stdout.split(/\r?\n/)) {
+      for (const line of csvThenSummaryPerJob(r).split(/\r?\n/)) {
         if (line.startsWith('{')) {
           leads.set(String(JSON.parse(line).job), rows.slice(1).sort());
           rows = [];

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { csvThenSummaryPerJob, runCli, summaryLines } from '../support/cli.ts';
 import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase } from '../support/databases.ts';
 import { AT, EXPECTED_LEADS, TRIGGER_JOBS, TRIGGER_TABLES } from '../support/trigger-fixture.ts';
 
@@ -42,7 +42,7 @@ describe.each(DIALECTS)('trigger leads on %s', (dialect) => {
     for (const [file, text] of Object.entries(TRIGGER_JOBS)) writeFileSync(join(dir, file), text);
     // One CLI process for all three jobs keeps the suite fast.
     result = await runCli(['run', ...Object.keys(TRIGGER_JOBS), '--at', AT, '--csv', '-'], { cwd: dir });
-    leads = leadsPerJob(result.stdout);
+    leads = leadsPerJob(csvThenSummaryPerJob(result));
   }, 120_000);
   afterAll(async () => db?.drop());
 
@@ -100,10 +100,9 @@ describe('jobs/ on the demo warehouse', () => {
     });
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    const summaries = r.stdout
-      .split(/\r?\n/)
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { job: string; status: string; leads: number });
+    const summaries = summaryLines(r.stderr).map(
+      (l) => JSON.parse(l) as { job: string; status: string; leads: number },
+    );
     expect(summaries).toHaveLength(jobs.length);
     for (const s of summaries) {
       expect(s.status, s.job).toBe('ok');

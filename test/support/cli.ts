@@ -42,7 +42,11 @@ export function runCli(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop();
+      // With `--csv -` the summary is the last JSON line on stderr instead.
+      const last =
+        args.includes('--csv') && args[args.indexOf('--csv') + 1] === '-'
+          ? summaryLines(stderr).pop()
+          : stdout.trim().split('\n').pop();
       let summary: Record<string, unknown> | undefined;
       try {
         summary = last ? JSON.parse(last) : undefined;
@@ -53,4 +57,28 @@ export function runCli(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** The JSON summary lines among a stream's lines (stderr with `--csv -`), in order. */
+export function summaryLines(text: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith('{"job":'));
+}
+
+/**
+ * `run a.yaml b.yaml --csv -` writes each job's CSV on stdout and its summary on stderr. This
+ * puts them back in one text as [CSV of job 1, summary 1, CSV of job 2, summary 2, ...], each
+ * CSV being its header and as many lines as its summary counts leads (CRLF lines, no line
+ * breaks inside cells), so tests can split the leads per job.
+ */
+export function csvThenSummaryPerJob(r: CliResult): string {
+  const lines = r.stdout.split('\r\n');
+  let at = 0;
+  const out: string[] = [];
+  for (const line of summaryLines(r.stderr)) {
+    const leads = Number((JSON.parse(line) as { leads?: number }).leads ?? 0);
+    const take = lines[at] === undefined || lines[at] === '' ? 0 : 1 + leads;
+    out.push(...lines.slice(at, at + take), line);
+    at += take;
+  }
+  return out.join('\r\n');
 }

@@ -31,7 +31,7 @@ export async function openFixtureEngine(engine: Engine, name: string, tables: Fi
   };
 }
 
-/** `run a.yaml b.yaml --csv -` prints each job's CSV then its JSON summary: data rows per job, sorted. */
+/** Each job's CSV followed by its JSON summary (`csvThenSummaryPerJob` of a `run a b --csv -`): data rows per job, sorted. */
 export function csvRowsPerJob(stdout: string, header: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let rows: string[] = [];
