@@ -105,6 +105,8 @@ export async function loadDeliveredKeys(
       job: rule.scope === 'job' ? job.name : undefined,
       fromMs: at.epochMs - rule.within * 1000,
       toMs: at.epochMs,
+      // Beyond this job, the slot's other jobs at the same `at` count; this job's own are a re-run's.
+      sameAtExceptJob: rule.scope === 'job' ? undefined : job.name,
     }))
       keys.add(key);
   }

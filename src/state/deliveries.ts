@@ -162,13 +162,26 @@ export async function discardAbandonedPending(store: StateStore, job: string): P
 /** People delivered in [fromMs, toMs) of logical time: by this job, or by every job (job undefined). */
 export async function deliveredInWindow(
   store: StateStore,
-  window: { job?: string; fromMs: number; toMs: number },
+  window: {
+    job?: string;
+    fromMs: number;
+    toMs: number;
+    /**
+     * Also count deliveries at exactly `toMs` (the run's own `at`) by jobs other than this one:
+     * cron and Airflow pin every job of a slot to the same logical time, and a frequency cap
+     * across jobs must see what the slot's earlier jobs delivered.
+     */
+    sameAtExceptJob?: string;
+  },
 ): Promise<Set<string>> {
   const q = store
     .knex(TABLES.deliveries)
     .select('person_keys')
-    .where('at_ms', '>=', window.fromMs)
-    .andWhere('at_ms', '<', window.toMs)
+    .where((w) => {
+      w.where('at_ms', '>=', window.fromMs).andWhere('at_ms', '<', window.toMs);
+      if (window.sameAtExceptJob !== undefined)
+        w.orWhere((same) => same.where('at_ms', window.toMs).andWhereNot('job', window.sameAtExceptJob!));
+    })
     .andWhere({ pending: false });
   if (window.job !== undefined) q.andWhere({ job: window.job });
   const keys = new Set<string>();
