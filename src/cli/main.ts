@@ -1,7 +1,7 @@
 // The CLI: the one layer that prints and sets exit codes. Commands are imported lazily so
 // `--help` and `validate` never load database drivers.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.ts';
 import { handleError, setDebug } from './output.ts';
 
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<void> {
       'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)',
     )
     .option('--wait', 'wait for another run of the same job to finish instead of failing')
-    .option('--log-format <format>', 'text or json', 'text')
+    .addOption(logFormatOption())
     .action(async (jobs: string[], opts) => (await import('./run-command.ts')).runCommand(jobs, opts));
 
   program
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
       '--state <url>',
       'run ledger: sqlite path, mysql:// or postgres:// URL (default $CRM_LEADS_STATE or .crm-leads/state.db)',
     )
-    .option('--log-format <format>', 'text or json', 'text')
+    .addOption(logFormatOption())
     .action(async (paths: string[], opts) => (await import('./schedule-command.ts')).scheduleCommand(paths, opts));
 
   program
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<void> {
       'replay from this time (ISO 8601; without an offset: the job timezone), even over a stored watermark',
     )
     .option('--until <time>', 'stop after the last tick at or before this time; with --from, replays without sleeping')
-    .option('--log-format <format>', 'text or json', 'text')
+    .addOption(logFormatOption())
     .action(async (jobs: string[], opts) => (await import('./watch-command.ts')).watchCommand(jobs, opts));
 
   program
@@ -158,4 +158,9 @@ export async function main(argv: string[]): Promise<void> {
     }
     handleError(err);
   }
+}
+
+// An unknown format is a usage error (exit 2), not silently text.
+function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text');
 }

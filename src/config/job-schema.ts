@@ -272,7 +272,13 @@ const xlsxDestination = z.strictObject({
 });
 const webhookDestination = z.strictObject({
   type: z.literal('webhook'),
-  url: z.string().url(),
+  // Only HTTP(S): fetch would refuse file:, ftp: or javascript: at run time, after a ledger row.
+  url: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/i.test(new URL(u).protocol), {
+      message: 'a webhook url must start with http:// or https://',
+    }),
   secret: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).default({}),
   batch_size: z.number().int().positive().max(10000).default(500),

@@ -31,15 +31,23 @@ export function resolveStateLocation(
 ): StateLocation {
   const text = (explicit ?? env.CRM_LEADS_STATE ?? '').trim() || DEFAULT_STATE_PATH;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-  // A server URL may carry a password: registered so that no printed line shows it.
-  if (scheme && scheme !== 'sqlite' && scheme !== 'file') registerSecret(text);
+  // A server URL may carry a password: registered so that no printed line shows it. So is all
+  // of what stands before its last '@' (user and password as typed, even unencoded).
+  if (scheme && scheme !== 'sqlite' && scheme !== 'file') {
+    registerSecret(text);
+    const credentials = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/i.exec(text)?.[1];
+    if (credentials) {
+      registerSecret(credentials);
+      for (const part of credentials.split(/[:@#/?]/)) registerSecret(part);
+    }
+  }
   if (scheme === 'mysql' || scheme === 'mariadb') return mysqlLocation(text);
   if (scheme === 'postgres' || scheme === 'postgresql') return postgresLocation(text);
   // Windows drive letters look like a scheme (C:\...): only sqlite: and file: are stripped.
   let path = text;
   if (scheme === 'sqlite' || scheme === 'file') path = text.replace(/^(sqlite|file):(\/\/)?/i, '');
   else if (scheme && scheme.length > 1)
-    throw stateError(`"${text}" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
+    throw stateError(`"${scheme}:" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
   return sqliteLocation(resolve(cwd, path));
 }
 
@@ -107,12 +115,22 @@ function sqliteLocation(file: string): StateLocation {
   };
 }
 
+// Never prints the text: a password that is not percent-encoded makes the URL ambiguous, and
+// any part of it could be a piece of the password.
 function parseUrl(text: string): URL {
+  const unparsable = stateError(
+    'the URL could not be parsed unambiguously: percent-encode special characters in the user name and password (@ as %40, # as %23, / as %2F, : as %3A, ? as %3F)',
+  );
+  let url: URL;
   try {
-    return new URL(text);
+    url = new URL(text);
   } catch {
-    throw stateError(`"${text}" is not a valid URL`);
+    throw unparsable;
   }
+  // '#' in an unencoded password starts a fragment; a second '@' in the authority is one too many.
+  const authority = text.slice(text.indexOf('//') + 2).split(/[/?#]/)[0];
+  if (url.hash || (authority.match(/@/g) ?? []).length > 1 || text.includes('#')) throw unparsable;
+  return url;
 }
 
 function displayUrl(url: URL): string {
