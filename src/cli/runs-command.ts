@@ -2,6 +2,7 @@
 // `crm-leads runs show RUN_ID` shows one run with its counts, outputs and failed leads.
 import { RunError, SpecError } from '../errors.ts';
 import { listFailures } from '../state/deliveries.ts';
+import { listHolds } from '../state/holds.ts';
 import { getRun, listRuns, type RunRecord } from '../state/runs.ts';
 import { withExistingLedger } from '../run/run-ledger.ts';
 import { resolveStateLocation } from '../state/state-location.ts';
@@ -51,11 +52,26 @@ export async function runsShowCommand(runId: string, opts: Pick<RunsOptions, 'js
           `no run ${runId} in ${resolveStateLocation(opts.state).display} (crm-leads runs lists them)`,
         );
       const { total, failures } = await listFailures(store, runId, opts.json ? 1000 : FAILURES_SHOWN);
-      if (opts.json) return printSummary({ ...runJson(run), failures_total: total, failures });
+      // Leads of the run's job held in quiet hours (issue 12), waiting for the next run after they end.
+      const held = (await listHolds(store, run.job)).map((h) => ({
+        person_key: h.key,
+        channel: h.channel,
+        address: h.address,
+        held_at: iso(h.heldAtMs),
+        held_by_run: h.runId,
+      }));
+      if (opts.json) return printSummary({ ...runJson(run), failures_total: total, failures, held });
       describeRun(run);
       if (total > 0) {
         printOut(`failures (${total}${total > failures.length ? `, first ${failures.length}` : ''}):`);
         for (const f of failures) printOut(`  ${f.destination}  ${f.person_key}  ${f.error}`);
+      }
+      if (held.length > 0) {
+        printOut(
+          `held in quiet hours (${held.length}${held.length > FAILURES_SHOWN ? `, first ${FAILURES_SHOWN}` : ''}):`,
+        );
+        for (const h of held.slice(0, FAILURES_SHOWN))
+          printOut(`  ${h.person_key}  ${h.channel}  ${h.address ?? '-'}  since ${h.held_at} (run ${h.held_by_run})`);
       }
     });
   } catch (err) {

@@ -25,6 +25,18 @@ export function checkReach(job: RawJob, source: YamlSource, issues: SpecIssue[])
     });
     return;
   }
+  // Leads carry `channel` and `address` (contacts, or more than one channel): no field may take those names.
+  if (job.contacts !== undefined || channels.length > 1)
+    job.lead.fields.forEach((f, i) => {
+      if (f.name === 'channel' || f.name === 'address')
+        issues.push(
+          issueAt(
+            source,
+            ['lead', 'fields', i],
+            `"${f.name}" is the field each lead gets from lead.channel; rename this field`,
+          ),
+        );
+    });
   const columns = job.contacts?.columns;
   if (columns) {
     for (const name of Object.keys(columns)) unknown(name, ['contacts', 'columns', name], 'no lead goes out on it');

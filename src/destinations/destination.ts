@@ -8,6 +8,8 @@ export interface Lead {
   key: string;
   /** Lead field values in the order of `fields`. */
   values: unknown[];
+  /** The channel the reach step chose for this lead (issue 12): routes it and is recorded in the ledger. */
+  channel?: string;
 }
 
 export interface DestinationContext {

@@ -41,7 +41,7 @@ export function tableWriter(o: TableWriterOptions): TableWriter {
     const values = lead.values.map(cell);
     if (keyIndex < 0) values.push(lead.key);
     else values[keyIndex] = lead.key;
-    values.push(ctx.job, ctx.runId, ctx.channel ?? null, deliveredAt);
+    values.push(ctx.job, ctx.runId, lead.channel ?? ctx.channel ?? null, deliveredAt);
     return values;
   }
 

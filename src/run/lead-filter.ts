@@ -75,7 +75,10 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
           return { leads, done: true };
         }
         taken++;
-        leads.push({ key, values });
+        // The reach step's columns (addresses, opt-out flags) follow the fields.
+        if (row.length > 1 + options.fieldCount)
+          leads.push({ key, values, extra: row.slice(1 + options.fieldCount) } as Lead);
+        else leads.push({ key, values });
       }
       const done = options.limit !== undefined && taken >= options.limit;
       if (done) counts.limit_reached = true;

@@ -12,7 +12,7 @@ import { dialectOf } from '../config/connection-schema.ts';
 import type { Connections } from '../config/load-connections.ts';
 import type { Job } from '../config/load-job.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
-import type { Warehouse } from '../warehouses/warehouse.ts';
+import type { Row, Warehouse } from '../warehouses/warehouse.ts';
 import { loadConvertedKeys } from './converted-keys.ts';
 import { type FollowUp, followUpLine, loadFollowUp } from './follow-up.ts';
 import { funnel, type FunnelStep } from './funnel.ts';
@@ -21,6 +21,7 @@ import { explainUnknownNames } from './check-tables.ts';
 import type { Reporter } from './reporter.ts';
 import { beginRun, loadDeliveredKeys, withExistingLedger, type LedgerOptions, type RunLedger } from './run-ledger.ts';
 import { TrackedDestinations, type OutputSummary } from './tracked-destinations.ts';
+import { prepareReach, type ReachRun, type RunCounts } from '../reach/reach-run.ts';
 
 export interface RunOptions {
   connections: Connections;
@@ -45,6 +46,8 @@ export interface RunOptions {
   stateStore?: LedgerOptions['stateStore'];
   /** Wait for another run of the same job to finish instead of failing with LockedError. */
   wait?: boolean;
+  /** Wall clock in epoch ms (default Date.now): quiet hours are checked at at + the run's elapsed time. */
+  clock?: () => number;
 }
 
 export interface RunSummary {
@@ -55,7 +58,7 @@ export interface RunSummary {
   /** A --csv run without --record: nothing was recorded in the ledger. */
   preview?: true;
   leads: number;
-  counts: FilterCounts;
+  counts: RunCounts;
   funnel?: FunnelStep[];
   outputs: OutputSummary[];
   /** Leads a destination refused or never acknowledged (summed over destinations): exit 3. */
@@ -92,29 +95,47 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   let tracked: TrackedDestinations | undefined;
   let leadsCounted = 0;
   let counts: FilterCounts | undefined;
+  let reach: ReachRun | undefined;
   try {
     warehouse = await openWarehouse(job.source, source);
     const convertedKeys = await loadConvertedKeys(plan, options.connections, options.reporter);
     // A dry run or a preview reads an existing ledger only if the job has a cooldown, and never creates one.
-    const deliveredKeys = ledger
-      ? await loadDeliveredKeys(job, at, ledger.store)
-      : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
+    // With a reach step (channels, caps) the cooldown is one of its caps instead.
+    const deliveredKeys = plan.reach
+      ? undefined
+      : ledger
+        ? await loadDeliveredKeys(job, at, ledger.store)
+        : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
     const followUp = job.audience.follow_up && (await followUpFor(job, at, ledger, warehouse, plan, options));
     if (followUp?.boundKeys) {
       // Few delivered people: the warehouse reads only them (follow-up.ts).
       plan = planJob(job, at, plan.dialect, { ...planOptions, followUpKeys: followUp.boundKeys });
       query = await renderForDialect(plan);
     }
-    const filter = leadFilter({
+    const base = leadFilter({
       followUp: followUp && followUpFilter(job, followUp),
       fieldCount: plan.header.length,
       requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),
       // A dry run reads every row so that require (and delivered) count everyone, not only the
       // people read before the limit was reached; the limit is applied to its count below.
-      limit: options.dryRun ? undefined : job.lead.limit,
+      limit: options.dryRun || plan.reach ? undefined : job.lead.limit,
       convertedKeys,
       deliveredKeys,
     });
+    reach =
+      plan.reach &&
+      (await prepareReach({
+        plan,
+        runId,
+        connections: options.connections,
+        store: ledger?.store,
+        readHistory: (fn) => withExistingLedger(options, fn),
+        counts: base.counts,
+        limit: options.dryRun ? undefined : job.lead.limit,
+        clock: options.clock,
+        convertedElsewhere: convertedKeys,
+      }));
+    const filter = reach ? reach.filter(base) : base;
     counts = filter.counts;
     const summary = (status: RunSummary['status'], outputs: OutputSummary[], steps?: FunnelStep[]): RunSummary => ({
       job: job.name,
@@ -132,7 +153,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     if (options.dryRun) {
       const steps = await funnel(plan, warehouse);
       for await (const rows of warehouse.stream(query, { batchSize: options.batchSize, signal })) {
-        const { leads, done } = filter.take(rows);
+        const { leads, done } = await filter.take(rows);
         leadsCounted += leads.length;
         if (done) break;
       }
@@ -143,9 +164,10 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       ? [{ type: 'csv' as const, path: options.csv, bom: options.csv !== '-' }]
       : job.destinations;
     if (specs.length === 0) throw new RunError(`${job.name}: no destinations (add one to the job or pass --csv PATH)`);
+    const destinations = await createDestinations(specs, options.connections, options.stdout);
     tracked = new TrackedDestinations(
-      await createDestinations(specs, options.connections, options.stdout),
-      ledger && { store: ledger.store, atMs: at.epochMs },
+      reach ? reach.route(destinations, specs) : destinations,
+      ledger && { store: ledger.store, atMs: at.epochMs, onAcknowledged: reach?.onAcknowledged },
     );
     const outputs = await deliver(
       plan,
@@ -153,9 +175,10 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       query,
       tracked,
       filter,
-      { ...options, signal, runId, runTime: at },
+      { ...options, signal, runId, runTime: at, reach },
       (n) => (leadsCounted += n),
     );
+    await reach?.settle('ok');
     const result = summary(outputs.some((o) => o.failed > 0) ? 'partial' : 'ok', outputs);
     await ledger?.end(ledgerEnd(result.status === 'partial' ? 'partial' : 'ok', result.leads, result.counts, outputs));
     return result;
@@ -164,6 +187,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     const err = await explainUnknownNames(job, options.connections, caught);
     // A user's Ctrl-C (or the scheduler's shutdown) is an interruption; anything else a failure.
     const status = options.signal?.aborted ? 'interrupted' : 'failed';
+    await reach?.settle('failed').catch(() => {});
     await ledger
       ?.end({
         ...ledgerEnd(status, leadsCounted, counts ?? {}, tracked?.outputsSoFar() ?? []),
@@ -218,8 +242,11 @@ async function deliver(
   warehouse: Warehouse,
   query: Awaited<ReturnType<typeof renderForDialect>>,
   destinations: TrackedDestinations,
-  filter: ReturnType<typeof leadFilter>,
-  options: RunOptions & { runId: string; runTime: RunTime },
+  filter: {
+    counts: FilterCounts;
+    take(rows: Row[]): { leads: Lead[]; done: boolean } | Promise<{ leads: Lead[]; done: boolean }>;
+  },
+  options: RunOptions & { runId: string; runTime: RunTime; reach?: ReachRun },
   onLeads: (n: number) => void,
 ): Promise<OutputSummary[]> {
   const ctx = {
@@ -227,15 +254,21 @@ async function deliver(
     runId: options.runId,
     at: options.runTime,
     fields: plan.header,
-    channel: plan.job.lead.channel?.[0],
+    // One channel for the whole run (the batch's channel in a webhook); per lead with a fallback list.
+    channel: plan.job.lead.channel?.length === 1 ? plan.job.lead.channel[0] : undefined,
     keyName: plan.job.audience.key,
   };
   const started = Date.now();
   let leads = 0;
   try {
     await destinations.open(ctx);
+    // Leads held in quiet hours that are due now go first.
+    const held = options.reach ? await options.reach.heldLeads(warehouse) : [];
+    if (held.length > 0) await destinations.write(held);
+    leads += held.length;
+    onLeads(held.length);
     for await (const rows of warehouse.stream({ ...query }, { batchSize: options.batchSize, signal: options.signal })) {
-      const { leads: batch, done } = filter.take(rows);
+      const { leads: batch, done } = await filter.take(rows);
       if (batch.length > 0) await destinations.write(batch as Lead[]);
       leads += batch.length;
       onLeads(batch.length);
@@ -265,6 +298,13 @@ function streamSteps(plan: Plan, counts: FilterCounts, leads: number): FunnelSte
   if (plan.job.exclude.converted && !plan.convertedInWarehouse) step('converted', counts.converted_elsewhere);
   if (counts.delivered > 0 || plan.job.exclude.delivered) step('delivered', counts.delivered);
   if (plan.job.lead.require.length) step('require', counts.unreachable);
+  const reach = counts as RunCounts;
+  if (plan.reach) {
+    if (plan.job.contacts) step('no_address', reach.no_address ?? 0);
+    if (plan.job.consent) step('opted_out', reach.opted_out ?? 0);
+    if (plan.job.exclude.delivered?.some((r) => !r.legacy)) step('capped', reach.capped ?? 0);
+    if (plan.job.quiet_hours) step('quiet_hours', reach.quiet_hours ?? 0);
+  }
   if (plan.job.lead.limit !== undefined) steps.push({ rule: 'limit', remaining: leads });
   return steps;
 }

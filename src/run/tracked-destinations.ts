@@ -33,6 +33,8 @@ export interface LedgerBinding {
    * in the same transaction as its delivery row.
    */
   onDelivered?: (store: StateStore, destination: string, leads: readonly Lead[]) => Promise<void>;
+  /** After acknowledged leads are recorded; `pending` for a CSV file not yet complete (the reach step's touches). */
+  onAcknowledged?: (leads: readonly Lead[], pending: boolean) => Promise<void>;
 }
 
 interface Tracked {
@@ -214,15 +216,20 @@ export class TrackedDestinations {
       if (t.pendingKeys.length >= PENDING_FLUSH_KEYS) await this.flushPending(t);
     } else if (result.delivered.length > 0) {
       // Acknowledged leads are recorded before more is sent: a crash loses only those in flight.
-      const keys = result.delivered.map((l) => l.key);
+      // Each with the channel it went out on (issue 12: chosen per person).
       const onDelivered = this.ledger.onDelivered;
-      if (onDelivered)
-        await inTransaction(this.ledger.store, async (trx) => {
-          await recordDeliveries(trx, this.deliveryContext(t), keys);
-          await onDelivered(trx, t.id, result.delivered);
-        });
-      else await recordDeliveries(this.ledger.store, this.deliveryContext(t), keys);
+      for (const [channel, leads] of byChannel(result.delivered, this.ctx.channel)) {
+        const ctx = { ...this.deliveryContext(t), channel };
+        const keys = leads.map((l) => l.key);
+        if (onDelivered)
+          await inTransaction(this.ledger.store, async (trx) => {
+            await recordDeliveries(trx, ctx, keys);
+            await onDelivered(trx, t.id, leads);
+          });
+        else await recordDeliveries(this.ledger.store, ctx, keys);
+      }
     }
+    await this.ledger.onAcknowledged?.(result.delivered, t.destination.deliversOnClose);
     await recordFailures(
       this.ledger.store,
       this.ctx.runId,
@@ -230,6 +237,17 @@ export class TrackedDestinations {
       result.failed.map((f) => ({ key: f.lead.key, error: f.error })),
     );
   }
+}
+
+function byChannel(leads: readonly Lead[], fallback: string | undefined): Map<string | undefined, Lead[]> {
+  const by = new Map<string | undefined, Lead[]>();
+  for (const lead of leads) {
+    const channel = lead.channel ?? fallback;
+    const list = by.get(channel);
+    if (list) list.push(lead);
+    else by.set(channel, [lead]);
+  }
+  return by;
 }
 
 /** Like Promise.all, but waits for every promise before throwing the first error. */

@@ -11,6 +11,8 @@ export const TABLES = {
   locks: 'crm_leads_locks',
   watermarks: 'crm_leads_watermarks',
   watchSent: 'crm_leads_watch_sent',
+  touches: 'crm_leads_touches',
+  holds: 'crm_leads_holds',
 } as const;
 
 const MIGRATIONS: ((schema: Knex.SchemaBuilder) => Knex.SchemaBuilder)[] = [
@@ -94,6 +96,40 @@ const MIGRATIONS: ((schema: Knex.SchemaBuilder) => Knex.SchemaBuilder)[] = [
         t.bigInteger('sent_ms').notNullable();
         t.primary(['job', 'destination', 'person_key', 'trigger_time']);
         t.index(['job', 'trigger_time']);
+      }),
+  // Issue 12: claims and touches per person and channel (frequency caps that hold across
+  // concurrent jobs), and leads held during quiet hours. See touches.ts and holds.ts.
+  (schema) =>
+    schema
+      .createTable(TABLES.touches, (t) => {
+        t.bigIncrements('id');
+        t.string('person_key', 191).notNullable();
+        // '' when the job names no channel.
+        t.string('channel', 100).notNullable();
+        t.string('job', 100).notNullable();
+        t.string('run_id', 64).notNullable();
+        t.bigInteger('at_ms').notNullable();
+        // claimed (about to be sent), pending (in a CSV being written), sent (acknowledged).
+        t.string('state', 8).notNullable();
+        // Wall-clock time of the claim: a sent touch with a later logical time than a run counts
+        // for that run only if it was claimed while the run was going (a concurrent run).
+        t.bigInteger('claimed_ms').notNullable();
+        // Claims and pending rows stop counting after this (a crashed run holds nobody forever).
+        t.bigInteger('expires_ms').notNullable();
+        t.index(['person_key']);
+        t.index(['run_id']);
+      })
+      .createTable(TABLES.holds, (t) => {
+        t.string('job', 100).notNullable();
+        t.string('person_key', 191).notNullable();
+        t.string('channel', 100).notNullable();
+        t.text('address');
+        // The lead's field values as JSON, keyed by field name.
+        t.text('fields').notNullable();
+        // The logical time of the run that first held the lead: `hold` is measured from it.
+        t.bigInteger('held_at_ms').notNullable();
+        t.string('run_id', 64).notNullable();
+        t.primary(['job', 'person_key']);
       }),
 ];
 

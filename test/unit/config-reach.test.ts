@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SpecError, type SpecIssue } from '../../src/errors.ts';
 import type { Connections } from '../../src/config/load-connections.ts';
 import { loadJob } from '../../src/config/load-job.ts';
+import { fileURLToPath } from 'node:url';
 
 const FILE = '/virtual/jobs/reach.yaml';
 const CONNECTIONS: Connections = {
@@ -98,7 +99,34 @@ describe('the spec block of the issue', () => {
   });
 });
 
+describe('jobs/high-value-multichannel.yaml', () => {
+  it('loads: WeCom, then SMS, then the call list, each destination taking its channel', () => {
+    const file = fileURLToPath(new URL('../../jobs/high-value-multichannel.yaml', import.meta.url));
+    const job = loadJob(file, undefined, {
+      WECOM_HOOK: 'https://wecom.example/h',
+      WECOM_HOOK_SECRET: 's1',
+      SMS_GATEWAY: 'https://sms.example/s',
+      SMS_GATEWAY_SECRET: 's2',
+    });
+    expect(job.lead.channel).toEqual(['wecom', 'sms', 'outbound_call']);
+    expect(job.destinations.map((d) => [d.type, d.channels])).toEqual([
+      ['webhook', ['wecom']],
+      ['webhook', ['sms']],
+      ['csv', ['outbound_call']],
+    ]);
+  });
+});
+
 describe('validate errors, each at its key', () => {
+  it('a lead field named like the fields the reach step adds', () => {
+    expect(
+      issuesOf(ISSUE_SPEC.replace('fields: [user_id, name]', 'fields: [user_id, address]')).map((i) => [
+        i.key,
+        i.message,
+      ]),
+    ).toEqual([['lead.fields[1]', '"address" is the field each lead gets from lead.channel; rename this field']]);
+  });
+
   it("a destination's channel that is not in lead.channel", () => {
     expect(issuesOf(ISSUE_SPEC.replace('channels: [sms] }', 'channels: [sms, app_push] }'))).toEqual([
       {
