@@ -2,7 +2,7 @@
 // started at the same moment as real `crm-leads run` processes on overlapping audiences (each
 // person is in three of the four), two on SMS and two on WeCom, with one ledger on MariaDB or
 // PostgreSQL. Each person may be delivered at most once in total, whatever the interleaving.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli.ts';
@@ -69,7 +69,7 @@ destinations:
       const deliveries = new Map<string, number>();
       const out = join(dir, 'out');
       const runIds = new Set(results.map((r) => String(r.summary?.run_id)));
-      for (const file of readdirSync(out)) {
+      for (const file of existsSync(out) ? readdirSync(out) : []) {
         if (![...runIds].some((id) => file.startsWith(id))) continue;
         const [, ...rows] = readFileSync(join(out, file), 'utf8').trim().split('\n');
         for (const row of rows) {
