@@ -189,8 +189,12 @@ describe('webhook destination', () => {
     const started = Date.now();
     await deliverAll(spec({ max_requests_per_second: 10, concurrency: 4 }), [leads(60)]);
     expect(receiver.requests).toHaveLength(6);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(480);
-    const gaps = receiver.requests.slice(1).map((q, i) => q.receivedAt - receiver.requests[i].receivedAt);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(80);
+    // The limiter's promise: the k-th request starts no earlier than k intervals (100 ms) after the
+    // first may start. A receive follows its start, so the k-th arrival is at least k intervals after
+    // `started`, however late a loaded machine wakes the sender (which only ever delays a start).
+    // Gaps between neighbouring arrivals are not promised: a late wake-up shortens the next gap.
+    const arrivals = receiver.requests.map((q) => q.receivedAt - started).sort((a, b) => a - b);
+    arrivals.forEach((ms, k) => expect(ms).toBeGreaterThanOrEqual(k * 100 - 5));
+    expect(arrivals[5]).toBeGreaterThanOrEqual(495);
   });
 });
