@@ -16,5 +16,15 @@ export function withoutSqlInErrors(knex: Knex): Knex {
   return knex;
 }
 
-/** knex config that makes the prefix exactly the statement's SQL (no values), so it can be removed. */
-export const NO_VALUES_IN_ERRORS = { compileSqlOnError: false } as const;
+// knex's own logger writes pool and connection failures to the console (stdout), stack and
+// driver frames included ("Acquire connection error: Error: connect ECONNREFUSED ... at ..."),
+// next to the JSON summary. Each failure reaches the caller as an error anyway, which the CLI
+// prints as one line; the logger's copy is dropped.
+const SILENT = () => {};
+const SILENT_LOG = { warn: SILENT, error: SILENT, deprecate: SILENT, debug: SILENT };
+
+/**
+ * knex config that makes the prefix exactly the statement's SQL (no values), so it can be
+ * removed, and silences knex's console logger (its failures are thrown to the caller too).
+ */
+export const NO_VALUES_IN_ERRORS = { compileSqlOnError: false, log: SILENT_LOG } as const;

@@ -302,6 +302,21 @@ describe('run-time failures: exit 1, one line, no stack without --debug', () => 
     expect(existsSync(join(r.dir, 'out'))).toBe(false);
   });
 
+  it.each([
+    ['MariaDB', `mysql://root:Hunter2pw@${MYSQL.host}:1/x`],
+    ['PostgreSQL', `postgres://postgres:Hunter2pw@${POSTGRES.host}:${POSTGRES.port}/crm_leads_no_such_db`],
+  ])('a %s state store that cannot be reached: one line, stdout only the JSON summary', async (_name, state) => {
+    // knex's own logger used to print "Acquire connection error: ... at TCPConnectWrap..." to stdout.
+    const r = await runCase({ args: ['--state', state] });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: state /)]);
+    const out = r.stdout.trim().split('\n');
+    expect(out).toHaveLength(1);
+    expect(JSON.parse(out[0]).status).toBe('failed');
+    expect(r.stdout + r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stdout + r.stderr).not.toContain('Hunter2pw');
+  });
+
   it('a SQLite warehouse file that does not exist', async () => {
     const r = await runCase({ connections: 'wh: { type: sqlite, path: missing.db }\n' });
     expect(r.code).toBe(1);
