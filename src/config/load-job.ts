@@ -10,7 +10,7 @@ import { isSeq } from 'yaml';
 import { isIdentifier } from './identifier.ts';
 import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
 import { zodIssues } from './zod-issues.ts';
-import { validateSchedule } from './schedule-check.ts';
+import { firesMoreThanOncePerDay, validateSchedule } from './schedule-check.ts';
 import { checkReach } from './reach-check.ts';
 import { checkTrigger } from './trigger-check.ts';
 
@@ -115,6 +115,7 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
   if (job.schedule !== undefined) {
     const problem = validateSchedule(job.schedule);
     if (problem) issues.push(issueAt(source, ['schedule'], problem));
+    else checkFilesNotOverwritten(job, source, issues);
   }
 }
 
@@ -129,4 +130,24 @@ function registerUrlCredentials(text: string): void {
   registerSecret(
     Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'),
   );
+}
+
+// A file destination never destroys leads an earlier run recorded as delivered (issue 10): the
+// 12:30 run of a half-hourly job must not replace the file the 12:00 run wrote, whose leads are
+// now in the cooldown and will not be sent again. So a job whose schedule fires more than once
+// a day writes one file per run: its path must contain {{run_id}}.
+function checkFilesNotOverwritten(job: Job, source: YamlSource, issues: SpecIssue[]): void {
+  if (!job.schedule || !firesMoreThanOncePerDay(job.schedule)) return;
+  job.destinations.forEach((d, i) => {
+    if ((d.type === 'csv' || d.type === 'xlsx') && !d.path.includes('{{run_id}}'))
+      issues.push(
+        issueAt(
+          source,
+          ['destinations', i, 'path'],
+          `"${d.path}": schedule "${job.schedule}" runs more than once a day, so each run would overwrite ` +
+            'the file of the run before it (whose leads are already in the cooldown); put {{run_id}} in the path, ' +
+            'e.g. out/{{job}}/{{date}}/{{run_id}}.csv',
+        ),
+      );
+  });
 }

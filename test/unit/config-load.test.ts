@@ -312,3 +312,25 @@ describe('problems are data: file, line, column, key, message', () => {
     }
   });
 });
+
+describe('a scheduled job never overwrites the file of its previous run (issue 10)', () => {
+  const scheduled = (schedule: string, path: string) =>
+    `${MINIMAL}schedule: "${schedule}"\ndestinations:\n  - { type: csv, path: "${path}" }\n`;
+
+  it.each([['*/30 * * * *'], ['15 * * * *'], ['0 9,14,19 * * *'], ['0 9-18 * * 1-5'], ['*/10 0 9 * * *']])(
+    'refuses {{date}} without {{run_id}} for "%s", which runs more than once a day',
+    (schedule) => {
+      const issues = issuesOf(scheduled(schedule, 'out/{{job}}/{{date}}.csv'));
+      expect(issues).toHaveLength(1);
+      expect(issues[0]).toMatchObject({ file: FILE, line: 9, key: 'destinations[0].path' });
+      expect(issues[0].message).toContain('"out/{{job}}/{{date}}.csv"');
+      expect(issues[0].message).toContain('{{run_id}}');
+    },
+  );
+
+  it('accepts {{run_id}} in the path, and {{date}} alone for a job that runs once a day', () => {
+    expect(() => load(scheduled('*/30 * * * *', 'out/{{job}}/{{date}}/{{run_id}}.csv'))).not.toThrow();
+    expect(() => load(scheduled('0 10 * * *', 'out/{{job}}/{{date}}.csv'))).not.toThrow();
+    expect(() => load(scheduled('0 30 10 * * *', 'out/{{job}}/{{date}}.csv'))).not.toThrow();
+  });
+});
