@@ -344,6 +344,34 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+// Keys users most often put one level too high or in the wrong section, and where they belong.
+// (A key that exists elsewhere in the spec would otherwise be answered with itself: "did you
+// mean "within"?".)
+/** Where the keys users most often misplace belong, for the "unknown key" message. */
+export const JOB_KEY_PLACES: Readonly<Record<string, string>> = {
+  table: 'audience.table, trigger.table or audience.behaviour[N].table',
+  key: 'audience.key',
+  where: 'audience.where, trigger.where or audience.behaviour[N].where',
+  segments: 'audience.segments',
+  tags: 'audience.tags',
+  follow_up: 'audience.follow_up',
+  behaviour: 'audience.behaviour',
+  event: 'trigger.event, trigger.not_followed_by.event or audience.behaviour[N].event',
+  within: 'trigger.within, trigger.not_followed_by.within, audience.behaviour[N].within or exclude.delivered',
+  not_followed_by: 'trigger.not_followed_by',
+  followed_by: 'trigger.followed_by',
+  item: 'trigger.item',
+  fields: 'lead.fields',
+  limit: 'lead.limit',
+  require: 'lead.require',
+  order_by: 'lead.order_by',
+  channel: 'lead.channel',
+  converted: 'exclude.converted',
+  delivered: 'exclude.delivered',
+  every: 'realtime.every',
+  lateness: 'realtime.lateness',
+};
+
 /** Every key the job spec knows: the vocabulary for "did you mean". */
 export const JOB_KEYS = [
   'name',

@@ -5,7 +5,7 @@ import { SpecError, type SpecIssue } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
 import type { Connections } from './load-connections.ts';
 import { interpolateEnv } from './interpolate.ts';
-import { JOB_KEYS, jobSchema, type RawJob } from './job-schema.ts';
+import { JOB_KEY_PLACES, JOB_KEYS, jobSchema, type RawJob } from './job-schema.ts';
 import { isSeq } from 'yaml';
 import { isIdentifier } from './identifier.ts';
 import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
@@ -33,7 +33,7 @@ export function loadJob(file: string, connections: Connections | undefined, env 
       },
     ]);
   const parsed = jobSchema.safeParse(raw);
-  if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, JOB_KEYS));
+  if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, JOB_KEYS, [], JOB_KEY_PLACES));
   const job: Job = { ...parsed.data, file: path };
   crossCheck(job, source, connections, issues);
   if (issues.length) throw new SpecError(issues);

@@ -9,6 +9,7 @@ export function zodIssues(
   error: z.ZodError,
   vocabulary: readonly string[],
   prefix: PropertyKey[] = [],
+  places: Readonly<Record<string, string>> = {},
 ): SpecIssue[] {
   const out: SpecIssue[] = [];
   for (const issue of error.issues) {
@@ -16,11 +17,11 @@ export function zodIssues(
     const branch = issue.code === 'invalid_union' ? shapedBranch(issue) : undefined;
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys)
-        out.push(issueAt(source, [...path, key], `unknown key "${key}"${suggest(key, vocabulary)}`, true));
+        out.push(issueAt(source, [...path, key], unknownKeyMessage(key, vocabulary, places), true));
     } else if (branch) {
       // A union (lead.fields: a list or a map) whose value has one branch's shape: that
       // branch's own problems name the bad item, where "not a valid value here" would not.
-      out.push(...zodIssues(source, { issues: branch } as z.ZodError, vocabulary, path));
+      out.push(...zodIssues(source, { issues: branch } as z.ZodError, vocabulary, path, places));
     } else if (issue.code === 'invalid_key') {
       out.push(issueAt(source, path, issue.issues.map((i) => i.message).join('; '), true));
     } else {
@@ -52,4 +53,17 @@ function plainMessage(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
   }
   if (issue.code === 'invalid_value') return issue.message.replace(/^Invalid option: /, '');
   return issue.message;
+}
+
+/** "unknown key" with where a known key belongs, or the nearest known key for a misspelling. */
+function unknownKeyMessage(
+  key: string,
+  vocabulary: readonly string[],
+  places: Readonly<Record<string, string>>,
+): string {
+  const place = places[key];
+  if (place) return `unknown key "${key}" here: it belongs under ${place} (check the indentation)`;
+  if (vocabulary.includes(key))
+    return `unknown key "${key}" here: it belongs to another section (check the indentation)`;
+  return `unknown key "${key}"${suggest(key, vocabulary)}`;
 }

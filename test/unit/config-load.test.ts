@@ -334,3 +334,18 @@ describe('a scheduled job never overwrites the file of its previous run (issue 1
     expect(() => load(scheduled('0 30 10 * * *', 'out/{{job}}/{{date}}.csv'))).not.toThrow();
   });
 });
+
+describe('a misplaced key says where it belongs (issue 10)', () => {
+  it('where: at the top level and within: under audience point to their sections, a typo still gets "did you mean"', () => {
+    const issues = issuesOf(
+      `name: mis\nsource: wh\nwhere: { city: x }\naudience: { table: dim_user, within: 3d }\nlead: { fields: [user_id], limt: 3 }\n`,
+    );
+    const byKey = Object.fromEntries(issues.map((i) => [i.key, i.message]));
+    expect(byKey.where).toBe(
+      'unknown key "where" here: it belongs under audience.where, trigger.where or audience.behaviour[N].where (check the indentation)',
+    );
+    expect(byKey['audience.within']).toMatch(/^unknown key "within" here: it belongs under trigger\.within, /);
+    expect(byKey['audience.within']).not.toContain('did you mean "within"');
+    expect(byKey['lead.limt']).toBe('unknown key "limt" (did you mean "limit"?)');
+  });
+});
