@@ -66,6 +66,17 @@ describe('jobs/ on the demo warehouse', () => {
     .map((f) => join(root, 'jobs', f));
   const connections = join(root, 'examples', 'connections.yaml');
   const cwd = mkdtempSync(join(tmpdir(), 'crm-leads-jobs-'));
+  // The multi-channel job reads channel bindings and opt-outs (user_channel_binding, user_opt_out),
+  // which the demo warehouse does not have (its header says so): it is validated and compiled
+  // here, and run by the reach tests on their own fixture, not on the demo.
+  const NOT_ON_DEMO = ['high-value-multichannel.yaml'];
+  const runnable = jobs.filter((j) => !NOT_ON_DEMO.includes(j.split('/').pop() ?? ''));
+  const env = {
+    WECOM_HOOK: 'http://127.0.0.1:9/wecom',
+    WECOM_HOOK_SECRET: 'demo-secret',
+    SMS_GATEWAY: 'http://127.0.0.1:9/sms',
+    SMS_GATEWAY_SECRET: 'demo-secret',
+  };
 
   // The demo's events are relative to the hour it was built: run at that hour, so that the
   // jobs' 24h and 3d windows hold data however long ago `npm ci` built it.
@@ -89,13 +100,17 @@ describe('jobs/ on the demo warehouse', () => {
         'hotel-high-value-bookers.yaml',
       ]),
     );
-    const r = await runCli(['validate', ...jobs, '--connections', connections], { cwd });
+    const r = await runCli(['validate', ...jobs, '--connections', connections], { cwd, env });
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
+    for (const job of jobs.filter((j) => !runnable.includes(j))) {
+      const c = await runCli(['compile', job, '--dialect', 'hive'], { cwd, env });
+      expect(c.code, c.stderr).toBe(0);
+    }
   });
 
   it('runs every job on the demo with exit 0 and some leads', async () => {
-    const r = await runCli(['run', ...jobs, '--connections', connections, '--at', demoBuiltAt(), '--csv', '-'], {
+    const r = await runCli(['run', ...runnable, '--connections', connections, '--at', demoBuiltAt(), '--csv', '-'], {
       cwd,
     });
     expect(r.stderr).not.toMatch(/error/i);
@@ -103,7 +118,7 @@ describe('jobs/ on the demo warehouse', () => {
     const summaries = summaryLines(r.stderr).map(
       (l) => JSON.parse(l) as { job: string; status: string; leads: number },
     );
-    expect(summaries).toHaveLength(jobs.length);
+    expect(summaries).toHaveLength(runnable.length);
     for (const s of summaries) {
       expect(s.status, s.job).toBe('ok');
       expect(s.leads, s.job).toBeGreaterThan(0);
