@@ -1,13 +1,18 @@
 // connections.yaml: name -> connection. Passwords and URLs are secrets: they are collected
 // for redaction and never printed.
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { MAX_DURATION_SECONDS, parseDuration } from './duration.ts';
 
 const port = z.coerce.number().int().positive().max(65535);
 const optionalText = z.union([z.string(), z.number()]).transform(String).optional();
 // Kept as written ('30s'); checked here so that a typo is an invalid connections file (exit 2).
-const durationText = z.string().refine((s) => (parseDuration(s) ?? 0) > 0, {
-  message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s',
+const durationText = z.string().superRefine((s, ctx) => {
+  const seconds = parseDuration(s) ?? 0;
+  if (seconds <= 0 || seconds > MAX_DURATION_SECONDS)
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${s}" is not a duration: write a whole number and a unit s, m, h or d up to 3660d, e.g. 30s`,
+    });
 });
 
 /** Generous: a warehouse query may sort for many minutes before its first row. */

@@ -1,12 +1,27 @@
 // Durations as the job spec writes them: an integer and a unit, s m h d ("30d", "90m").
+// s, m and h are elapsed time; d is calendar days in the job's timezone (see plan/time.ts).
+import { z } from 'zod';
+
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 export const DURATION_PATTERN = /^(\d+)\s*([smhd])$/;
+
+/**
+ * The longest duration a job may write: 3660 days (about ten years), in seconds. Beyond it a
+ * window's start is no longer a date every engine reads (99999999999999999999d bound
+ * "Invalid DateTime"), so a longer one is an invalid job (exit 2) at its key.
+ */
+export const MAX_DURATION_SECONDS = 3660 * 86400;
 
 export function parseDuration(text: string): number | undefined {
   const match = DURATION_PATTERN.exec(text.trim());
   if (!match) return undefined;
   return Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+}
+
+/** The unit a duration was written in (d = calendar days), or undefined when it is not one. */
+export function durationUnit(text: string): 's' | 'm' | 'h' | 'd' | undefined {
+  return DURATION_PATTERN.exec(text.trim())?.[2] as 's' | 'm' | 'h' | 'd' | undefined;
 }
 
 export function formatDuration(seconds: number): string {
@@ -18,4 +33,32 @@ export function formatDuration(seconds: number): string {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;
+}
+
+/**
+ * A duration key of the job spec, as seconds: a whole number and a unit s, m, h or d, at most
+ * MAX_DURATION_SECONDS; positive unless `allowZero`. Every message quotes the value as typed.
+ */
+export function durationSchema(options: { allowZero?: boolean; example?: string } = {}) {
+  return (
+    z
+      // A bare number (within: 30) gets the duration message below, not "expected string".
+      .union([z.string(), z.number().transform(String)])
+      .superRefine((s, ctx) => {
+        const seconds = parseDuration(s);
+        if (seconds === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${s}" is not a duration: write a whole number and a unit s, m, h or d, e.g. ${options.example ?? '30d'}`,
+          });
+        else if (seconds > MAX_DURATION_SECONDS)
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${s}" is longer than the maximum duration, 3660d (${MAX_DURATION_SECONDS} seconds)`,
+          });
+        else if (seconds === 0 && !options.allowZero)
+          ctx.addIssue({ code: 'custom', message: `"${s}": a duration must be positive` });
+      })
+      .transform((s) => parseDuration(s)!)
+  );
 }

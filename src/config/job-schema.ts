@@ -2,7 +2,7 @@
 // strict objects so that a misspelt key is an error with a suggestion, never ignored.
 import { z } from 'zod';
 import { aggregateKeys, hasAggregate, NEEDS_AGGREGATE } from './behaviour-schema.ts';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { durationSchema } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
 import {
@@ -21,21 +21,9 @@ const identifier = z
 const tableName = z
   .string()
   .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
-const duration = z
-  // A bare number (within: 30) gets the duration message below, not "expected string".
-  .union([z.string(), z.number().transform(String)])
-  .refine((s) => DURATION_PATTERN.test(s.trim()), {
-    message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30d',
-  })
-  .transform((s) => parseDuration(s)!)
-  .refine((s) => s > 0, { message: 'a duration must be positive' });
+const duration = durationSchema();
 /** A duration that may be zero (realtime.lateness, realtime.start). */
-const durationOrZero = z
-  .union([z.string(), z.number().transform(String)])
-  .refine((s) => DURATION_PATTERN.test(s.trim()), {
-    message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30s',
-  })
-  .transform((s) => parseDuration(s)!);
+const durationOrZero = durationSchema({ allowZero: true, example: '30s' });
 const text = z.union([z.string(), z.number()]).transform(String);
 const textList = z.array(text).min(1);
 const oneOrMany = z.union([text.transform((t) => [t]), textList]);

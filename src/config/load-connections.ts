@@ -7,6 +7,7 @@ import { SpecError, type SpecIssue } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
 import { CONNECTION_KEYS, connectionsSchema, type ConnectionSpec } from './connection-schema.ts';
 import { interpolateEnv } from './interpolate.ts';
+import { checkScalarFidelity } from './scalar-fidelity.ts';
 import { readYamlSource } from './yaml-source.ts';
 import { zodIssues } from './zod-issues.ts';
 
@@ -43,6 +44,7 @@ export function loadConnections(file: string, env = process.env): Connections {
   const source = readYamlSource(file);
   const issues: SpecIssue[] = [];
   interpolateEnv(source, env, issues);
+  checkScalarFidelity(source, issues);
   if (issues.length) throw new SpecError(issues);
   const parsed = connectionsSchema.safeParse(source.doc.toJS() ?? {});
   if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, CONNECTION_KEYS));

@@ -5,6 +5,7 @@ import { SpecError, type SpecIssue } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
 import type { Connections } from './load-connections.ts';
 import { interpolateEnv } from './interpolate.ts';
+import { checkScalarFidelity } from './scalar-fidelity.ts';
 import { JOB_KEY_PLACES, JOB_KEYS, jobSchema, type RawJob } from './job-schema.ts';
 import { isSeq } from 'yaml';
 import { isIdentifier } from './identifier.ts';
@@ -21,6 +22,7 @@ export function loadJob(file: string, connections: Connections | undefined, env 
   const source = readYamlSource(path, text);
   const issues: SpecIssue[] = [];
   interpolateEnv(source, env, issues);
+  checkScalarFidelity(source, issues);
   if (issues.length) throw new SpecError(issues);
   const raw = source.doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))

@@ -2,7 +2,7 @@
 // opt-outs (consent), the channel or ordered fallback of channels (lead.channel), quiet hours
 // per channel, and the cooldown as a list of frequency-cap rules (exclude.delivered).
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { durationSchema } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
 
@@ -12,13 +12,7 @@ const identifier = z
 const tableName = z
   .string()
   .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
-const duration = z
-  .union([z.string(), z.number().transform(String)])
-  .refine((s) => DURATION_PATTERN.test(s.trim()), {
-    message: 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30d',
-  })
-  .transform((s) => parseDuration(s)!)
-  .refine((s) => s > 0, { message: 'a duration must be positive' });
+const duration = durationSchema();
 
 /**
  * A channel name as the ledger stores it (at most 100 characters). The seed's channels are

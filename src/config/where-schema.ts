@@ -5,13 +5,15 @@ import { z } from 'zod';
 import { isIdentifier } from './identifier.ts';
 import { suggest } from './suggest.ts';
 
-export type SqlValue = string | number | boolean;
+/** A value as the job wrote it: text, a number kept exactly (BigInt beyond ±2^53), a boolean. */
+export type SqlValue = string | number | bigint | boolean;
 
 export type Condition =
   | { op: 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte'; value: SqlValue }
   | { op: 'in' | 'not_in'; values: SqlValue[] }
   | { op: 'between'; low: SqlValue; high: SqlValue }
-  | { op: 'like'; value: string }
+  /** LIKE, exact (case- and space-sensitive); `ilike` folds case with the engine's rules. */
+  | { op: 'like' | 'ilike'; value: string }
   | { op: 'is_null'; value: boolean };
 
 export interface ColumnCondition {
@@ -19,10 +21,38 @@ export interface ColumnCondition {
   condition: Condition;
 }
 
-export const OPERATORS = ['eq', 'ne', 'in', 'not_in', 'gt', 'gte', 'lt', 'lte', 'between', 'like', 'is_null'] as const;
+export const OPERATORS = [
+  'eq',
+  'ne',
+  'in',
+  'not_in',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'between',
+  'like',
+  'ilike',
+  'is_null',
+] as const;
 
 const isValue = (v: unknown): v is SqlValue =>
-  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean';
+  typeof v === 'string' ||
+  (typeof v === 'number' && Number.isFinite(v)) ||
+  typeof v === 'bigint' ||
+  typeof v === 'boolean';
+
+/** A value for a message, as near to how it was typed as the parsed value allows. */
+const shown = (v: unknown): string =>
+  typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+
+// [45, 25] can match nothing: an error, not a silent empty result. Numbers compare as numbers,
+// text by code point (the order every engine uses for text here).
+function reversed(low: SqlValue, high: SqlValue): boolean {
+  if ((typeof low === 'number' || typeof low === 'bigint') && (typeof high === 'number' || typeof high === 'bigint'))
+    return low > high;
+  return typeof low === 'string' && typeof high === 'string' && low > high;
+}
 
 type Ctx = z.RefinementCtx;
 
@@ -33,7 +63,11 @@ function checkList(value: unknown, ctx: Ctx, path: PropertyKey[], what: string):
   }
   const bad = value.findIndex((v) => !isValue(v));
   if (bad >= 0) {
-    ctx.addIssue({ code: 'custom', path: [...path, bad], message: 'expected a string, number or boolean' });
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path, bad],
+      message: `${shown(value[bad])} is not a value: expected a string, number or boolean`,
+    });
     return false;
   }
   return true;
@@ -54,24 +88,46 @@ function parseOperators(ops: Record<string, unknown>, ctx: Ctx, path: PropertyKe
       case 'lt':
       case 'lte':
         if (isValue(value)) out.push({ op, value });
-        else ctx.addIssue({ code: 'custom', path: at, message: `${op} expects a string, number or boolean` });
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: at,
+            message: `${op} expects a string, number or boolean, not ${shown(value)}`,
+          });
         break;
       case 'in':
       case 'not_in':
         if (checkList(value, ctx, at, op)) out.push({ op, values: value });
         break;
       case 'between':
-        if (Array.isArray(value) && value.length === 2 && value.every(isValue))
-          out.push({ op, low: value[0], high: value[1] });
-        else ctx.addIssue({ code: 'custom', path: at, message: 'between expects [low, high] (inclusive)' });
+        if (Array.isArray(value) && value.length === 2 && value.every(isValue)) {
+          if (reversed(value[0], value[1]))
+            ctx.addIssue({
+              code: 'custom',
+              path: at,
+              message: `between [${shown(value[0])}, ${shown(value[1])}] can match nothing (low is above high): write [${shown(value[1])}, ${shown(value[0])}]`,
+            });
+          else out.push({ op, low: value[0], high: value[1] });
+        } else
+          ctx.addIssue({
+            code: 'custom',
+            path: at,
+            message: `between expects [low, high] (inclusive), not ${shown(value)}`,
+          });
         break;
       case 'like':
+      case 'ilike':
         if (typeof value === 'string') out.push({ op, value });
-        else ctx.addIssue({ code: 'custom', path: at, message: 'like expects a string pattern such as "%冰箱%"' });
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: at,
+            message: `${op} expects a string pattern such as "%冰箱%", not ${shown(value)}`,
+          });
         break;
       case 'is_null':
         if (typeof value === 'boolean') out.push({ op, value });
-        else ctx.addIssue({ code: 'custom', path: at, message: 'is_null expects true or false' });
+        else ctx.addIssue({ code: 'custom', path: at, message: `is_null expects true or false, not ${shown(value)}` });
         break;
       default:
         ctx.addIssue({

@@ -8,6 +8,8 @@ export interface YamlSource {
   file: string;
   doc: Document.Parsed;
   lines: LineCounter;
+  /** The file's text, for quoting a value as the user typed it. */
+  text: string;
 }
 
 export function readYamlSource(file: string, text?: string): YamlSource {
@@ -28,7 +30,7 @@ export function readYamlSource(file: string, text?: string): YamlSource {
       }),
     );
   }
-  return { file, doc, lines };
+  return { file, doc, lines, text: content };
 }
 
 /** Where a key path points in the source: the value's node, or the key itself when asked. */
@@ -39,6 +41,31 @@ export function issueAt(source: YamlSource, path: readonly PropertyKey[], messag
   if (offset === undefined) return { file: source.file, key: key || undefined, message };
   const pos = source.lines.linePos(offset);
   return { file: source.file, line: pos.line, column: pos.col, key: key || undefined, message };
+}
+
+/** A node's text exactly as typed in the file (quotes included), or undefined without a range. */
+export function typedText(source: YamlSource, node: Node | null | undefined): string | undefined {
+  const range = node?.range;
+  return range ? source.text.slice(range[0], range[1]).trim() : undefined;
+}
+
+/** The node a key path points at (the deepest one the document has on that path). */
+export function nodeAt(source: YamlSource, path: readonly PropertyKey[]): Node | null {
+  return findNode(source.doc.contents as Node | null, path, false);
+}
+
+/** The key path of a node from `visit`'s ancestors (map keys and sequence indexes). */
+export function ancestorPath(ancestors: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let i = 0; i < ancestors.length; i++) {
+    const a = ancestors[i];
+    if (isPair(a) && isScalar(a.key)) path.push(String(a.key.value));
+    else if (isSeq(a)) {
+      const next = ancestors[i + 1];
+      if (next !== undefined) path.push(a.items.indexOf(next as never));
+    }
+  }
+  return path;
 }
 
 export function formatKeyPath(path: readonly PropertyKey[]): string {

@@ -5,7 +5,7 @@ import type { Job } from '../config/load-job.ts';
 import { dialectOf } from '../config/connection-schema.ts';
 import type { Connections } from '../config/load-connections.ts';
 import type { RunTime } from '../plan/time.ts';
-import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { queryBuilder } from '../sql/knex-client.ts';
 import { ALL_CHANNELS } from '../sql/reach-columns.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere } from '../sql/where.ts';
@@ -26,7 +26,7 @@ export async function loadOptOutsElsewhere(job: Job, at: RunTime, connections: C
   const consent = job.consent!;
   const spec = connections.byName.get(consent.source!)!;
   const dialect = dialectOf(spec);
-  const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
+  const k = queryBuilder(dialect);
   const channels = (job.lead.channel ?? []).filter((c) => c !== undefined);
   const channel = `o.${consent.channel}`;
   const qb = k(`${consent.table} as o`)

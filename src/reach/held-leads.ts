@@ -9,7 +9,7 @@ import type { Job } from '../config/load-job.ts';
 import { NAIVE_FORMAT } from '../plan/time.ts';
 import { deleteHolds, listHolds, type HeldLead } from '../state/holds.ts';
 import type { StateStore } from '../state/state-store.ts';
-import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { queryBuilder } from '../sql/knex-client.ts';
 import { ALL_CHANNELS } from '../sql/reach-columns.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere } from '../sql/where.ts';
@@ -128,7 +128,7 @@ async function keysWhere(
   build: (k: Knex, qb: Knex.QueryBuilder) => string,
 ): Promise<void> {
   const dialect = c.warehouse.dialect;
-  const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
+  const k = queryBuilder(dialect);
   for (let i = 0; i < group.length; i += KEYS_PER_QUERY) {
     const qb = k.queryBuilder();
     const keyColumn = build(k, qb);

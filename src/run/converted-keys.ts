@@ -3,7 +3,7 @@
 // lead stream. Memory: see README (measured per million keys in `npm run bench`).
 import { count } from '../plural.ts';
 import type { Plan } from '../plan/plan.ts';
-import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { queryBuilder } from '../sql/knex-client.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere } from '../sql/where.ts';
 import { dialectOf } from '../config/connection-schema.ts';
@@ -21,7 +21,7 @@ export async function loadConvertedKeys(
   const spec = connections.byName.get(c.source!)!;
   const dialect = dialectOf(spec);
   // HiveQL is compiled by knex's MySQL compiler with the values written in (src/sql/hive).
-  const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
+  const k = queryBuilder(dialect);
   const window = plan.convertedWindow!;
   const qb = k(`${c.table} as c`)
     .distinct(`c.${c.key ?? plan.job.audience.key}`)

@@ -17,12 +17,11 @@
 import { DateTime } from 'luxon';
 import type { Job } from '../config/load-job.ts';
 import type { ResponseSpec } from '../config/job-schema.ts';
-import type { SqlValue } from '../config/where-schema.ts';
 import type { Dialect } from '../config/connection-schema.ts';
 import { NAIVE_FORMAT, naiveMinus, type RunTime } from '../plan/time.ts';
-import { queryBuilder, type KnexDialect } from '../sql/knex-client.ts';
+import { queryBuilder } from '../sql/knex-client.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
-import { applyWhere } from '../sql/where.ts';
+import { applyWhere, whereCompare } from '../sql/where.ts';
 import { latestDeliveries, type LatestDelivery } from '../state/deliveries.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
@@ -41,7 +40,7 @@ export interface FollowUp {
   /** [delivered_at (naive local), channel] when the person qualifies; undefined otherwise. */
   match(key: string): [string, string | null] | undefined;
   /** The delivered keys, when few enough to bind into the lead query; undefined when met in the stream. */
-  boundKeys?: SqlValue[];
+  boundKeys?: (string | number)[];
   /** People the first-touch job delivered in the window. */
   delivered: number;
   /** Of them, people with a response event (responded / not_responded only). */
@@ -54,7 +53,9 @@ export function naiveSeconds(text: string): number {
 }
 
 /** A key as bound: whole numbers that a double holds exactly become numbers (MySQL would compare a text with an integer column as doubles). */
-const keyValue = (key: string): SqlValue => (/^-?\d{1,15}$/.test(key) ? Number(key) : key);
+/** A delivered person's key as bound: digits up to 15 long as a number, otherwise the text. */
+type BoundKey = string | number;
+const keyValue = (key: string): BoundKey => (/^-?\d{1,15}$/.test(key) ? Number(key) : key);
 
 /** Reads the first-touch deliveries (and responses) for `job` at `at`. Throws RunError/driver errors as the warehouse does. */
 export async function loadFollowUp(
@@ -121,14 +122,12 @@ async function responseQuery(
   r: ResponseSpec,
   at: RunTime,
   dialect: Dialect,
-  keys: SqlValue[] | undefined,
+  keys: BoundKey[] | undefined,
 ): Promise<{ sql: string; bindings: unknown[] }> {
   // HiveQL is compiled by knex's MySQL compiler with the values written in (src/sql/hive).
-  const k = queryBuilder(dialect === 'hive' ? 'mysql' : (dialect as KnexDialect));
+  const k = queryBuilder(dialect);
   const key = `r.${r.key ?? job.audience.key}`;
-  const qb = k(`${r.table} as r`)
-    .select(key, `r.${r.time}`)
-    .where(`r.${r.name}`, r.event)
+  const qb = whereCompare(k(`${r.table} as r`).select(key, `r.${r.time}`), `r.${r.name}`, '=', r.event)
     .where(`r.${r.time}`, '>=', naiveTime(k, dialect, naiveMinus(at.local, job.audience.follow_up!.within)))
     // not_responded: an event exactly at `at` still counts (delivered_at + W <= at, so it lies in
     // the wait) and the verdict is final, as for not_followed_by; responded: before `at`.

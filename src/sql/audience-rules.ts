@@ -2,7 +2,7 @@
 // funnel order. The main query applies them all; the dry-run funnel counts after each one.
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
-import { applyWhere } from './where.ts';
+import { applyWhere, whereCompare, whereValues } from './where.ts';
 import { samePersonRows } from './same-person.ts';
 import { applyTrigger } from './trigger.ts';
 import { applyBehaviour } from './behaviour.ts';
@@ -36,14 +36,13 @@ const segmentsRule: Rule = {
     const segments = plan.job.audience.segments!;
     for (const { dimension, segments: allowed } of segments.dimensions) {
       if (segments.table === undefined) {
-        qb.whereIn(`${AUDIENCE}.${dimension}`, allowed);
+        whereValues(qb, `${AUDIENCE}.${dimension}`, allowed);
         continue;
       }
       const key = segments.key ?? plan.job.audience.key;
       qb.whereExists((sub) => {
-        samePersonRows(sub, k, segments.table!, 's', key, keyOf(plan))
-          .where('s.dimension', dimension)
-          .whereIn('s.segment', allowed);
+        const rows = samePersonRows(sub, k, segments.table!, 's', key, keyOf(plan));
+        whereValues(whereCompare(rows, 's.dimension', '=', dimension), 's.segment', allowed);
       });
     }
   },
@@ -55,7 +54,7 @@ const tagsRule: Rule = {
     const tags = plan.job.audience.tags!;
     const key = tags.key ?? plan.job.audience.key;
     const tagExists = (sub: Knex.QueryBuilder, values: string[]) =>
-      samePersonRows(sub, k, tags.table, 't', key, keyOf(plan)).whereIn(`t.${tags.column}`, values);
+      whereValues(samePersonRows(sub, k, tags.table, 't', key, keyOf(plan)), `t.${tags.column}`, values);
     // One EXISTS per required tag: each can use the (key, tag) index.
     for (const tag of tags.all ?? []) qb.whereExists((sub) => void tagExists(sub, [tag]));
     if (tags.any) qb.whereExists((sub) => void tagExists(sub, tags.any!));

@@ -17,7 +17,7 @@ import type { BehaviourSpec } from '../config/job-schema.ts';
 import type { Plan, Window } from '../plan/plan.ts';
 import { applyPartition } from './partition.ts';
 import { naiveTime } from './time-arithmetic.ts';
-import { applyWhere } from './where.ts';
+import { applyWhere, whereCompare } from './where.ts';
 
 const PERSON = 'person_key';
 
@@ -53,7 +53,7 @@ function matchingRows(
   window: Window,
   rows: string,
 ): void {
-  if (entry.event !== undefined) sub.where(`${rows}.${entry.name}`, entry.event);
+  if (entry.event !== undefined) whereCompare(sub, `${rows}.${entry.name}`, '=', entry.event);
   sub
     .where(`${rows}.${entry.time}`, '>=', naiveTime(k, plan.dialect, window.from))
     .where(`${rows}.${entry.time}`, '<', naiveTime(k, plan.dialect, window.to));

@@ -46,3 +46,68 @@ export function textLength(dialect: Dialect): string {
       return 'length(concat(??))';
   }
 }
+
+/**
+ * The SQL for one bound value compared with a column, exact for text on every engine.
+ * MySQL/MariaDB: a string becomes CAST(? AS BINARY), so the comparison is byte by byte (no
+ * case folding, no trailing-space padding) whatever the column's collation, while a number
+ * or temporal column still converts the text as usual. The column side stays bare, so an
+ * index on it is still used for = and IN (EXPLAIN in test/integration/exact-strings.test.ts).
+ * The other engines compare text exactly already (PostgreSQL and Oracle equality, SQLite's
+ * BINARY default collation); Hive compares strings by their bytes.
+ */
+export function valueSql(dialect: Dialect, value: unknown): string {
+  return dialect === 'mysql' && typeof value === 'string' ? 'CAST(? AS BINARY)' : '?';
+}
+
+/**
+ * A LIKE condition as the job means it: `%` any text, `_` one character, `\` escapes the next
+ * character; exact (case- and space-sensitive) for `like`, case-folded for `ilike`.
+ * Returns knex raw SQL (?? the column, ? the pattern) and its bindings.
+ */
+export function likeSql(
+  dialect: Dialect,
+  column: string,
+  pattern: string,
+  ignoreCase: boolean,
+): { sql: string; bindings: string[] } {
+  const one = (sql: string, value = pattern) => ({ sql, bindings: [column, value] });
+  switch (dialect) {
+    case 'mysql':
+      // LIKE under the column's collation finds the candidates (a prefix pattern can use the
+      // index); the utf8mb4_bin LIKE then keeps only exact matches (character-wise, so `_`
+      // is one character, not one byte as with a BINARY pattern).
+      return ignoreCase
+        ? one('lower(??) like lower(?)')
+        : { sql: '(?? like ? and ?? like ? COLLATE utf8mb4_bin)', bindings: [column, pattern, column, pattern] };
+    case 'postgres':
+      return one(ignoreCase ? '?? ilike ?' : '?? like ?');
+    // SQLite's LIKE ignores ASCII case and has no default escape; GLOB is exact, so `like`
+    // becomes the equivalent GLOB pattern and `ilike` is SQLite's own LIKE.
+    case 'sqlite':
+      return ignoreCase ? one("?? like ? ESCAPE '\\'") : one('?? GLOB ?', likeToGlob(pattern));
+    case 'oracle':
+      return one(ignoreCase ? "LOWER(??) like LOWER(?) ESCAPE '\\'" : "?? like ? ESCAPE '\\'");
+    case 'hive':
+      return one(ignoreCase ? 'lower(??) like lower(?)' : '?? like ?');
+  }
+}
+
+/** A LIKE pattern (% _ and \ escapes) as the SQLite GLOB pattern that matches the same text. */
+export function likeToGlob(pattern: string): string {
+  let out = '';
+  const chars = [...pattern];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i];
+    if (ch === '\\' && i + 1 < chars.length) out += globLiteral(chars[++i]);
+    else if (ch === '%') out += '*';
+    else if (ch === '_') out += '?';
+    else out += globLiteral(ch);
+  }
+  return out;
+}
+
+// GLOB's own wildcards as literals: a one-character class.
+function globLiteral(ch: string): string {
+  return ch === '*' || ch === '?' || ch === '[' ? `[${ch}]` : ch;
+}

@@ -10,7 +10,7 @@
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { naiveTime } from './time-arithmetic.ts';
-import { applyWhere } from './where.ts';
+import { applyWhere, whereValues } from './where.ts';
 
 /** The derived table of addresses, and of opt-outs. */
 export const CONTACTS = 'rc';
@@ -50,8 +50,8 @@ export function applyReachColumns(
             ]),
           ),
         ])
-        .from(`${contacts.table} as c`)
-        .whereIn(`c.${contacts.channel}`, channels);
+        .from(`${contacts.table} as c`);
+      whereValues(pivot, `c.${contacts.channel}`, channels);
       applyWhere(pivot, 'c', contacts.where);
       pivot.groupBy(`c.${key}`);
       qb.leftJoin(pivot.as(CONTACTS), `${CONTACTS}.${PERSON}`, audienceKey);

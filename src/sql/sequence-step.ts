@@ -14,7 +14,7 @@ import type { Plan, Window } from '../plan/plan.ts';
 import { applyPartition } from './partition.ts';
 import { samePersonRows } from './same-person.ts';
 import { plusSeconds } from './time-arithmetic.ts';
-import { applyWhere } from './where.ts';
+import { applyWhere, whereCompare } from './where.ts';
 
 /** Where an event's columns are: its table, person key, event name, time, and item column. */
 export interface EventColumns {
@@ -80,8 +80,12 @@ export function laterEvent(
   const t = plan.job.trigger!;
   const cols = stepEventColumns(t, step, plan.job.audience.key);
   const prev = previous.columns;
-  samePersonRows(sub, k, cols.table, alias, cols.key, `${previous.alias}.${prev.key}`)
-    .where(`${alias}.${cols.name}`, step.event)
+  whereCompare(
+    samePersonRows(sub, k, cols.table, alias, cols.key, `${previous.alias}.${prev.key}`),
+    `${alias}.${cols.name}`,
+    '=',
+    step.event,
+  )
     .where(`${alias}.${cols.time}`, '>', k.ref(`${previous.alias}.${prev.time}`))
     .where(`${alias}.${cols.time}`, '<=', plusSeconds(k, plan.dialect, `${previous.alias}.${prev.time}`, step.within));
   // A step from its own table is pruned only by its own partition spec.

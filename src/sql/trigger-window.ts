@@ -19,7 +19,7 @@ import type { Plan } from '../plan/plan.ts';
 import { applyPartition } from './partition.ts';
 import { plusSeconds, naiveTime } from './time-arithmetic.ts';
 import type { TriggerBounds } from './trigger-slice.ts';
-import { applyWhere } from './where.ts';
+import { applyWhere, whereCompare } from './where.ts';
 
 const STEP = 'crm_step';
 const NEXT = 'crm_next';
@@ -101,8 +101,7 @@ function eventsOfTheChain(
   const time = (local: string) => naiveTime(k, plan.dialect, local);
   const branch = (alias: string, step: number) =>
     k.select([...columns.map((c) => `${alias}.${c}`), k.raw(`${step} as ??`, [STEP])]).from(`${t.table} as ${alias}`);
-  const a = branch('e', 0)
-    .where(`e.${t.name}`, t.event)
+  const a = whereCompare(branch('e', 0), `e.${t.name}`, '=', t.event)
     .where(`e.${t.time}`, '>=', time(bounds.aFrom))
     .where(`e.${t.time}`, '<', time(bounds.aTo));
   applyPartition(a, 'e', t.partition, bounds.events);
@@ -113,8 +112,7 @@ function eventsOfTheChain(
   }
   const union = t.followed_by!.map((step, index) => {
     const alias = `s${index + 1}`;
-    const rows = branch(alias, index + 1)
-      .where(`${alias}.${t.name}`, step.event)
+    const rows = whereCompare(branch(alias, index + 1), `${alias}.${t.name}`, '=', step.event)
       .where(`${alias}.${t.time}`, '>', time(bounds.aFrom))
       .where(`${alias}.${t.time}`, '<', time(bounds.chainBefore));
     applyPartition(rows, alias, t.partition, bounds.events);

@@ -18,7 +18,7 @@ import { byteOrderText, textLength } from './exact-text.ts';
 import { applyPartition } from './partition.ts';
 import { runBounds, sliceBounds } from './trigger-slice.ts';
 import { naiveTime } from './time-arithmetic.ts';
-import { applyWhere } from './where.ts';
+import { applyWhere, whereCompare } from './where.ts';
 import { type ChainEvent, laterEvent, type StepContext, triggerEventColumns } from './sequence-step.ts';
 import { qualifyingAsByWindow, usesWindowPass } from './trigger-window.ts';
 
@@ -92,7 +92,7 @@ export function qualifyTriggerEvent(qb: Knex.QueryBuilder, k: Knex, plan: Plan, 
   const bounds = plan.slice ? sliceBounds(t, plan.slice) : runBounds(plan);
   const time = (local: string) => naiveTime(k, plan.dialect, local);
   const partitionWindow = bounds.events;
-  qb.where(`${e}.${t.name}`, t.event)
+  whereCompare(qb, `${e}.${t.name}`, '=', t.event)
     .where(`${e}.${t.time}`, '>=', time(bounds.aFrom))
     .where(`${e}.${t.time}`, '<', time(bounds.aTo));
   applyPartition(qb, e, t.partition, partitionWindow);

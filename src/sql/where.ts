@@ -1,44 +1,63 @@
-// Column conditions -> knex where clauses. Every value is a binding, never SQL text.
+// Column conditions -> knex where clauses. Every value is a binding, never SQL text, and text
+// compares exactly on every engine (exact-text.ts): the dialect comes from the builder.
 import type { Knex } from 'knex';
-import type { ColumnCondition } from '../config/where-schema.ts';
+import type { ColumnCondition, SqlValue } from '../config/where-schema.ts';
+import { likeSql, valueSql } from './exact-text.ts';
+import { builderDialect } from './knex-client.ts';
+
+const COMPARISON = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 export function applyWhere(qb: Knex.QueryBuilder, alias: string, conditions: readonly ColumnCondition[]): void {
   for (const { column, condition: c } of conditions) {
     const col = `${alias}.${column}`;
     switch (c.op) {
       case 'eq':
-        qb.where(col, '=', c.value);
-        break;
       case 'ne':
-        qb.where(col, '<>', c.value);
-        break;
       case 'gt':
-        qb.where(col, '>', c.value);
-        break;
       case 'gte':
-        qb.where(col, '>=', c.value);
-        break;
       case 'lt':
-        qb.where(col, '<', c.value);
-        break;
       case 'lte':
-        qb.where(col, '<=', c.value);
+        whereCompare(qb, col, COMPARISON[c.op], c.value);
         break;
       case 'like':
-        qb.where(col, 'like', c.value);
+      case 'ilike': {
+        const { sql, bindings } = likeSql(builderDialect(qb), col, c.value, c.op === 'ilike');
+        qb.whereRaw(sql, bindings);
         break;
+      }
       case 'in':
-        qb.whereIn(col, c.values);
-        break;
       case 'not_in':
-        qb.whereNotIn(col, c.values);
+        whereValues(qb, col, c.values, c.op === 'not_in');
         break;
-      case 'between':
-        qb.whereBetween(col, [c.low, c.high]);
+      case 'between': {
+        const dialect = builderDialect(qb);
+        qb.whereRaw(`?? between ${valueSql(dialect, c.low)} and ${valueSql(dialect, c.high)}`, [
+          col,
+          c.low as Knex.Value,
+          c.high as Knex.Value,
+        ]);
         break;
+      }
       case 'is_null':
         c.value ? qb.whereNull(col) : qb.whereNotNull(col);
         break;
     }
   }
+}
+
+/** column <op> value, exact for text (see valueSql). */
+export function whereCompare(qb: Knex.QueryBuilder, column: string, op: string, value: SqlValue): Knex.QueryBuilder {
+  return qb.whereRaw(`?? ${op} ${valueSql(builderDialect(qb), value)}`, [column, value as Knex.Value]);
+}
+
+/** column [NOT] IN (values), exact for text (see valueSql). */
+export function whereValues(
+  qb: Knex.QueryBuilder,
+  column: string,
+  values: readonly SqlValue[],
+  not = false,
+): Knex.QueryBuilder {
+  const dialect = builderDialect(qb);
+  const list = values.map((v) => valueSql(dialect, v)).join(', ');
+  return qb.whereRaw(`?? ${not ? 'not in' : 'in'} (${list})`, [column, ...(values as Knex.Value[])]);
 }

@@ -201,7 +201,7 @@ describe('problems are data: file, line, column, key, message', () => {
     [
       'zero duration',
       `${MINIMAL}exclude:\n  converted: { table: orders, time: paid_at, within: 0d }\n`,
-      { line: 8, key: 'exclude.converted.within', message: 'a duration must be positive' },
+      { line: 8, key: 'exclude.converted.within', message: '"0d": a duration must be positive' },
     ],
     [
       'unknown connection',
@@ -261,7 +261,7 @@ describe('problems are data: file, line, column, key, message', () => {
     [
       'between needs two values',
       MINIMAL.replace('  table: dim_user', '  table: dim_user\n  where: { age: { between: [25] } }'),
-      { line: 5, key: 'audience.where.age.between', message: 'between expects [low, high] (inclusive)' },
+      { line: 5, key: 'audience.where.age.between', message: 'between expects [low, high] (inclusive), not [25]' },
     ],
     [
       'tags with no condition',

@@ -158,7 +158,7 @@ describe('validate errors, each at its key', () => {
       ),
     );
     expect(issues.map((i) => [i.key, i.message])).toEqual([
-      ['quiet_hours.hold', 'not a duration: write a whole number and a unit s, m, h or d, e.g. 30d'],
+      ['quiet_hours.hold', '"soon" is not a duration: write a whole number and a unit s, m, h or d, e.g. 30d'],
       ['quiet_hours.sms', 'quiet hours are written "HH:MM-HH:MM" in 24-hour time, e.g. "21:00-09:00"'],
       ['quiet_hours.wecom', 'quiet hours that start and end at the same minute are empty'],
     ]);

@@ -49,7 +49,7 @@ const SMALL = jobWith(
 // Every other place a string goes: segments, tags, trigger event names, event/item/step wheres, conversions.
 const EVERYWHERE = jobWith(
   [
-    `audience: { table: dim_user, where: { name: ${MARK} }, segments: { table: user_segment, tier: [${MARK}] }, tags: { table: user_tag, all: [${MARK}], any: [${MARK}, y], none: [${MARK}] } }`,
+    `audience: { table: dim_user, where: { name: ${MARK} }, segments: { table: user_segment, tier: [${MARK}] }, tags: { table: user_tag, all: [${MARK}], any: [${MARK}, z], none: [${MARK}] } }`,
     `trigger: { table: events, event: ${MARK}, within: 24h, where: { channel: ${MARK} }, item: { table: items, where: { brand: ${MARK} } }, not_followed_by: { event: ${MARK}, within: 1h, where: { ref: ${MARK} } }, followed_by: [ { event: ${MARK}, within: 1h } ] }`,
     `exclude: { converted: { table: orders, time: paid_at, within: 30d, where: { category: ${MARK} } } }`,
     'lead: { fields: [user_id, trigger.item_id], order_by: { income: desc }, limit: 10 }',

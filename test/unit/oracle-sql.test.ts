@@ -58,7 +58,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
       FIELDS,
     sql:
       SELECT +
-      ' where "A"."AGE" >= :1 and "A"."AGE" < :2 and "A"."AGE" <> :3 and "A"."INCOME" > :4 and "A"."INCOME" <= :5 and "A"."NAME" like :6 and "A"."CITY" in (:7, :8) and "A"."TIER" not in (:9) and "A"."SCORE" between :10 and :11 and "A"."EMAIL" is null and "A"."PHONE" is not null and "A"."WECHAT" is null',
+      ' where "A"."AGE" >= :1 and "A"."AGE" < :2 and "A"."AGE" <> :3 and "A"."INCOME" > :4 and "A"."INCOME" <= :5 and "A"."NAME" like :6 ESCAPE \'\\\' and "A"."CITY" in (:7, :8) and "A"."TIER" not in (:9) and "A"."SCORE" between :10 and :11 and "A"."EMAIL" is null and "A"."PHONE" is not null and "A"."WECHAT" is null',
     bindings: [18, 65, 40, 1000, 9999, '张%', '北京', '上海', 'low', 1, 2],
   },
   {

@@ -70,6 +70,8 @@ interface SqlCase {
   bindings: unknown[];
   /** oracledb has no boolean binds before 23c: knex sends 1/0. */
   oracleBindings?: unknown[];
+  /** Where a dialect binds other values (LIKE: SQLite's GLOB pattern, MySQL's pattern twice). */
+  dialectBindings?: Partial<Record<KnexDialect, unknown[]>>;
   /** Whether LIMIT is in the SQL (nothing downstream can drop a row). */
   pushLimit?: boolean;
 }
@@ -81,7 +83,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'where: { gender: M }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`gender` = ?',
-      mysql: SELECT.mysql + ' where `a`.`gender` = ?',
+      mysql: SELECT.mysql + ' where `a`.`gender` = CAST(? AS BINARY)',
       postgres: SELECT.postgres + ' where "a"."gender" = $1',
       oracle: SELECT.oracle + ' where "A"."GENDER" = :1',
     },
@@ -92,7 +94,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'where: { gender: { eq: M } }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`gender` = ?',
-      mysql: SELECT.mysql + ' where `a`.`gender` = ?',
+      mysql: SELECT.mysql + ' where `a`.`gender` = CAST(? AS BINARY)',
       postgres: SELECT.postgres + ' where "a"."gender" = $1',
       oracle: SELECT.oracle + ' where "A"."GENDER" = :1',
     },
@@ -103,7 +105,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'where: { gender: { ne: F } }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`gender` <> ?',
-      mysql: SELECT.mysql + ' where `a`.`gender` <> ?',
+      mysql: SELECT.mysql + ' where `a`.`gender` <> CAST(? AS BINARY)',
       postgres: SELECT.postgres + ' where "a"."gender" <> $1',
       oracle: SELECT.oracle + ' where "A"."GENDER" <> :1',
     },
@@ -114,7 +116,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'where: { city: [北京, 上海] }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`city` in (?, ?)',
-      mysql: SELECT.mysql + ' where `a`.`city` in (?, ?)',
+      mysql: SELECT.mysql + ' where `a`.`city` in (CAST(? AS BINARY), CAST(? AS BINARY))',
       postgres: SELECT.postgres + ' where "a"."city" in ($1, $2)',
       oracle: SELECT.oracle + ' where "A"."CITY" in (:1, :2)',
     },
@@ -125,7 +127,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'where: { city: { in: [北京, 上海] } }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`city` in (?, ?)',
-      mysql: SELECT.mysql + ' where `a`.`city` in (?, ?)',
+      mysql: SELECT.mysql + ' where `a`.`city` in (CAST(? AS BINARY), CAST(? AS BINARY))',
       postgres: SELECT.postgres + ' where "a"."city" in ($1, $2)',
       oracle: SELECT.oracle + ' where "A"."CITY" in (:1, :2)',
     },
@@ -136,7 +138,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'where: { city: { not_in: [广州, 成都] } }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`city` not in (?, ?)',
-      mysql: SELECT.mysql + ' where `a`.`city` not in (?, ?)',
+      mysql: SELECT.mysql + ' where `a`.`city` not in (CAST(? AS BINARY), CAST(? AS BINARY))',
       postgres: SELECT.postgres + ' where "a"."city" not in ($1, $2)',
       oracle: SELECT.oracle + ' where "A"."CITY" not in (:1, :2)',
     },
@@ -201,12 +203,13 @@ const CASES: SqlCase[] = [
     feature: 'where like',
     job: { audience: 'where: { name: { like: "张%" } }' },
     sql: {
-      sqlite: SELECT.sqlite + ' where `a`.`name` like ?',
-      mysql: SELECT.mysql + ' where `a`.`name` like ?',
+      sqlite: SELECT.sqlite + ' where `a`.`name` GLOB ?',
+      mysql: SELECT.mysql + ' where (`a`.`name` like ? and `a`.`name` like ? COLLATE utf8mb4_bin)',
       postgres: SELECT.postgres + ' where "a"."name" like $1',
-      oracle: SELECT.oracle + ' where "A"."NAME" like :1',
+      oracle: SELECT.oracle + ' where "A"."NAME" like :1 ESCAPE \'\\\'',
     },
     bindings: ['张%'],
+    dialectBindings: { sqlite: ['张*'], mysql: ['张%', '张%'] },
   },
   {
     feature: 'where is_null: true',
@@ -257,12 +260,19 @@ const CASES: SqlCase[] = [
     feature: 'values that look like SQL stay bindings',
     job: { audience: `where: { name: "x' or '1'='1", city: { like: "%; drop table dim_user; --" } }` },
     sql: {
-      sqlite: SELECT.sqlite + ' where `a`.`name` = ? and `a`.`city` like ?',
-      mysql: SELECT.mysql + ' where `a`.`name` = ? and `a`.`city` like ?',
+      sqlite: SELECT.sqlite + ' where `a`.`name` = ? and `a`.`city` GLOB ?',
+      mysql:
+        SELECT.mysql +
+        ' where `a`.`name` = CAST(? AS BINARY) and (`a`.`city` like ? and `a`.`city` like ? COLLATE utf8mb4_bin)',
       postgres: SELECT.postgres + ' where "a"."name" = $1 and "a"."city" like $2',
-      oracle: SELECT.oracle + ' where "A"."NAME" = :1 and "A"."CITY" like :2',
+      oracle: SELECT.oracle + ' where "A"."NAME" = :1 and "A"."CITY" like :2 ESCAPE \'\\\'',
     },
     bindings: ["x' or '1'='1", '%; drop table dim_user; --'],
+    dialectBindings: {
+      // LIKE's _ is one character: GLOB's ?.
+      sqlite: ["x' or '1'='1", '*; drop table dim?user; --'],
+      mysql: ["x' or '1'='1", '%; drop table dim_user; --', '%; drop table dim_user; --'],
+    },
   },
   // --- segments ------------------------------------------------------------------------
   {
@@ -270,7 +280,7 @@ const CASES: SqlCase[] = [
     job: { audience: 'segments: { value_tier: [high, top] }' },
     sql: {
       sqlite: SELECT.sqlite + ' where `a`.`value_tier` in (?, ?)',
-      mysql: SELECT.mysql + ' where `a`.`value_tier` in (?, ?)',
+      mysql: SELECT.mysql + ' where `a`.`value_tier` in (CAST(? AS BINARY), CAST(? AS BINARY))',
       postgres: SELECT.postgres + ' where "a"."value_tier" in ($1, $2)',
       oracle: SELECT.oracle + ' where "A"."VALUE_TIER" in (:1, :2)',
     },
@@ -285,7 +295,7 @@ const CASES: SqlCase[] = [
         ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?, ?)) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
       mysql:
         SELECT.mysql +
-        ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?, ?)) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
+        ' where exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = CAST(? AS BINARY) and `s`.`segment` in (CAST(? AS BINARY), CAST(? AS BINARY))) and exists (select 1 from `user_segment` as `s` where `s`.`user_id` = `a`.`user_id` and `s`.`dimension` = CAST(? AS BINARY) and `s`.`segment` in (CAST(? AS BINARY)))',
       postgres:
         SELECT.postgres +
         ' where exists (select 1 from "user_segment" as "s" where "s"."user_id" = "a"."user_id" and "s"."dimension" = $1 and "s"."segment" in ($2, $3)) and exists (select 1 from "user_segment" as "s" where "s"."user_id" = "a"."user_id" and "s"."dimension" = $4 and "s"."segment" in ($5))',
@@ -304,7 +314,7 @@ const CASES: SqlCase[] = [
         ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
       mysql:
         SELECT.mysql +
-        ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = ? and `s`.`segment` in (?))',
+        ' where exists (select 1 from `dw`.`user_segment` as `s` where `s`.`uid` = `a`.`user_id` and `s`.`dimension` = CAST(? AS BINARY) and `s`.`segment` in (CAST(? AS BINARY)))',
       postgres:
         SELECT.postgres +
         ' where exists (select 1 from "dw"."user_segment" as "s" where "s"."uid" = "a"."user_id" and "s"."dimension" = $1 and "s"."segment" in ($2))',
@@ -324,7 +334,7 @@ const CASES: SqlCase[] = [
         ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?)) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
       mysql:
         SELECT.mysql +
-        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?)) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
+        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY))) and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY)))',
       postgres:
         SELECT.postgres +
         ' where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1)) and exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($2))',
@@ -343,7 +353,7 @@ const CASES: SqlCase[] = [
         ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))',
       mysql:
         SELECT.mysql +
-        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))',
+        ' where exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY), CAST(? AS BINARY)))',
       postgres:
         SELECT.postgres +
         ' where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1, $2))',
@@ -362,7 +372,7 @@ const CASES: SqlCase[] = [
         ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
       mysql:
         SELECT.mysql +
-        ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))',
+        ' where not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY)))',
       postgres:
         SELECT.postgres +
         ' where not exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1))',
@@ -381,7 +391,7 @@ const CASES: SqlCase[] = [
         ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?))',
       mysql:
         SELECT.mysql +
-        ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?)) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (?))',
+        ' where exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (CAST(? AS BINARY))) and exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (CAST(? AS BINARY))) and not exists (select 1 from `crm`.`user_label` as `t` where `t`.`uid` = `a`.`user_id` and `t`.`label` in (CAST(? AS BINARY)))',
       postgres:
         SELECT.postgres +
         ' where exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($1)) and exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($2)) and not exists (select 1 from "crm"."user_label" as "t" where "t"."uid" = "a"."user_id" and "t"."label" in ($3))',
@@ -401,7 +411,7 @@ const CASES: SqlCase[] = [
         ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)',
       mysql:
         SELECT.mysql +
-        ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)',
+        ' where not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = CAST(? AS BINARY))',
       postgres:
         SELECT.postgres +
         ' where not exists (select 1 from "orders" as "c" where "c"."user_id" = "a"."user_id" and "c"."paid_at" >= $1 and "c"."paid_at" < $2 and "c"."category" = $3)',
@@ -559,7 +569,9 @@ describe.each(KNEX_DIALECTS)('offline SQL on %s', (dialect) => {
   it.each(CASES.map((c) => [c.feature, c] as const))('%s', (_feature, c) => {
     const { plan, query } = compile(jobText(c.job), dialect);
     expect(query.sql).toBe(c.sql[dialect]);
-    expect(query.bindings).toEqual(dialect === 'oracle' && c.oracleBindings ? c.oracleBindings : c.bindings);
+    expect(query.bindings).toEqual(
+      c.dialectBindings?.[dialect] ?? (dialect === 'oracle' && c.oracleBindings ? c.oracleBindings : c.bindings),
+    );
     if (c.pushLimit !== undefined) expect(plan.pushLimit).toBe(c.pushLimit);
   });
 });
@@ -614,11 +626,11 @@ const ISSUE_SQL: Record<KnexDialect, string> = {
     ' order by `a`.`income` desc NULLS LAST, `a`.`user_id` asc',
   mysql:
     'select `a`.`user_id`, `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dw`.`dim_user` as `a`' +
-    ' where `a`.`age` between ? and ? and `a`.`city` in (?, ?, ?) and `a`.`gender` = ? and `a`.`value_tier` in (?, ?)' +
-    ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))' +
-    ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))' +
-    ' and not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))' +
-    ' and not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)' +
+    ' where `a`.`age` between ? and ? and `a`.`city` in (CAST(? AS BINARY), CAST(? AS BINARY), CAST(? AS BINARY)) and `a`.`gender` = CAST(? AS BINARY) and `a`.`value_tier` in (CAST(? AS BINARY), CAST(? AS BINARY))' +
+    ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY)))' +
+    ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY), CAST(? AS BINARY)))' +
+    ' and not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY)))' +
+    ' and not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = CAST(? AS BINARY))' +
     ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc',
   postgres:
     'select "a"."user_id", "a"."user_id", "a"."name", "a"."phone", "a"."city" from "dw"."dim_user" as "a"' +

@@ -40,7 +40,7 @@ describe('contacts (long form) and consent in the warehouse', () => {
     mysql:
       'select `a`.`user_id`, `a`.`user_id`, `a`.`name`, `rc`.`address_1`, `rc`.`address_2`, `ro`.`opted_out_1`, `ro`.`opted_out_2` from `dim_user` as `a`' +
       ' left join (select `c`.`user_id` as `person_key`, max(case when `c`.`channel` = ? then `c`.`address` end) as `address_1`, max(case when `c`.`channel` = ? then `c`.`address` end) as `address_2`' +
-      ' from `user_channel_binding` as `c` where `c`.`channel` in (?, ?) and `c`.`status` = ? group by `c`.`user_id`) as `rc` on `rc`.`person_key` = `a`.`user_id`' +
+      ' from `user_channel_binding` as `c` where `c`.`channel` in (CAST(? AS BINARY), CAST(? AS BINARY)) and `c`.`status` = CAST(? AS BINARY) group by `c`.`user_id`) as `rc` on `rc`.`person_key` = `a`.`user_id`' +
       ' left join (select `o`.`user_id` as `person_key`, max(case when `o`.`channel` in (?, ?) or `o`.`channel` is null then 1 else 0 end) as `opted_out_1`, max(case when `o`.`channel` in (?, ?) or `o`.`channel` is null then 1 else 0 end) as `opted_out_2`' +
       ' from `user_opt_out` as `o` where `o`.`opted_out_at` <= ? group by `o`.`user_id`) as `ro` on `ro`.`person_key` = `a`.`user_id`',
     postgres:

@@ -14,7 +14,7 @@ import { audienceQuery, countQuery, type SqlQuery } from '../render-query.ts';
 import { hiveLiteral } from './hive-literal.ts';
 
 // MySQL's compiler: its quoting (backticks) and placeholders (?) are what HiveQL needs.
-const compiler = () => queryBuilder('mysql');
+const compiler = () => queryBuilder('hive');
 
 export function renderHiveQuery(plan: Plan): SqlQuery {
   return { sql: renderHiveQL(audienceQuery(compiler(), plan)), bindings: [] };
