@@ -43,22 +43,24 @@ export function durationSchema(options: { allowZero?: boolean; example?: string 
   return (
     z
       // A bare number (within: 30) gets the duration message below, not "expected string".
-      .union([z.string(), z.number().transform(String)])
-      .superRefine((s, ctx) => {
-        const seconds = parseDuration(s);
+      .union([z.string(), z.number()])
+      .superRefine((value, ctx) => {
+        // As typed: text in quotes, a YAML number bare (within: 30 shows 30, not "30").
+        const shown = typeof value === 'number' ? String(value) : `"${value}"`;
+        const seconds = parseDuration(String(value));
         if (seconds === undefined)
           ctx.addIssue({
             code: 'custom',
-            message: `"${s}" is not a duration: write a whole number and a unit s, m, h or d, e.g. ${options.example ?? '30d'}`,
+            message: `${shown} is not a duration: write a whole number and a unit s, m, h or d, e.g. ${options.example ?? '30d'}`,
           });
         else if (seconds > MAX_DURATION_SECONDS)
           ctx.addIssue({
             code: 'custom',
-            message: `"${s}" is longer than the maximum duration, 3660d (${MAX_DURATION_SECONDS} seconds)`,
+            message: `${shown} is longer than the maximum duration, 3660d (${MAX_DURATION_SECONDS} seconds)`,
           });
         else if (seconds === 0 && !options.allowZero)
-          ctx.addIssue({ code: 'custom', message: `"${s}": a duration must be positive` });
+          ctx.addIssue({ code: 'custom', message: `${shown}: a duration must be positive` });
       })
-      .transform((s) => parseDuration(s)!)
+      .transform((value) => parseDuration(String(value))!)
   );
 }

@@ -117,7 +117,7 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
     const r = await runCase({ job: GOOD_JOB.replace('within: 30d', 'within: 30days') });
     expectInvalid(
       r,
-      `error: ${r.file}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
+      `error: ${r.file}:8:54: exclude.converted.within: "30days" is not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
     );
   });
 
@@ -125,7 +125,7 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
     const r = await runCase({ job: GOOD_JOB.replace('between:', 'betwen:') });
     expectInvalid(
       r,
-      `error: ${r.file}:6:20: audience.where.age.betwen: unknown operator "betwen" (did you mean "between"?); operators: eq, ne, in, not_in, gt, gte, lt, lte, between, like, is_null`,
+      `error: ${r.file}:6:20: audience.where.age.betwen: unknown operator "betwen" (did you mean "between"?); operators: eq, ne, in, not_in, gt, gte, lt, lte, between, like, ilike, is_null`,
     );
   });
 
@@ -206,7 +206,7 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
     const r = await runCase({ job: GOOD_JOB.replace('  where:', '  wher:').replace('within: 30d', 'within: soon') });
     expectInvalid(r, `error: ${r.file}:5:3: audience.wher: unknown key "wher" (did you mean "where"?)`);
     expect(errorLines(r)).toContain(
-      `error: ${r.file}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
+      `error: ${r.file}:8:54: exclude.converted.within: "soon" is not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
     );
   });
 
@@ -219,7 +219,7 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
     });
     expectInvalid(
       r,
-      `error: ${join(r.dir, 'b-bad.yaml')}:8:54: exclude.converted.within: not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
+      `error: ${join(r.dir, 'b-bad.yaml')}:8:54: exclude.converted.within: 30 is not a duration: write a whole number and a unit s, m, h or d, e.g. 30d`,
     );
   });
 });

@@ -86,7 +86,7 @@ describe('watch: warehouse down, bad realtime keys, SIGHUP', () => {
     writeFileSync(join(dir, 'bad.yaml'), bad);
     const r = await runCli(['watch', 'bad.yaml', '--connections', 'connections.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yaml:4:\d+: realtime\.every: a duration must be positive/);
+    expect(r.stderr).toMatch(/bad\.yaml:4:\d+: realtime\.every: "0s": a duration must be positive/);
     expect(r.stderr).toMatch(/bad\.yaml:4:\d+: realtime\.lately: unknown key "lately"/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
