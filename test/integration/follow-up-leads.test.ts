@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
+import { csvThenSummaryPerJob, runCli } from '../support/cli.ts';
 import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase } from '../support/databases.ts';
 import { startReceiver, type Receiver } from '../support/http-receiver.ts';
 import { csvRowsPerJob } from '../support/fixture-engines.ts';
@@ -126,7 +126,7 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
       expect(r.stderr).not.toMatch(/error/i);
       expect(r.stderr).toContain(`7 people delivered by cart-push in the window, 2 of them responded (${how})`);
       expect(r.code).toBe(0);
-      const leads = csvRowsPerJob(r.stdout, HEADER);
+      const leads = csvRowsPerJob(csvThenSummaryPerJob(r), HEADER);
       const row = (id: number) => `${id},137000${id},${naive(D)},app_push`;
       expect(leads.get('cart-call')).toEqual([601, 603].map(row));
       expect(leads.get('cart-sms')).toEqual([602, 604, 605, 606, 607].map(row));
@@ -137,7 +137,7 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
     const r = await run(['cart-sms.yaml'], D.plus({ days: 2 }));
     expect(r.code).toBe(0);
     expect(
-      csvRowsPerJob(r.stdout, HEADER)
+      csvRowsPerJob(csvThenSummaryPerJob(r), HEADER)
         .get('cart-sms')
         ?.map((l) => l.split(',')[0]),
     ).toEqual(['602', '604', '605', '606', '607']);
@@ -146,9 +146,9 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
   it('before D + 2d the SMS job waits (nobody yet); after D + 3d the delivery is out of the window', async () => {
     const early = await run(['cart-sms.yaml'], D.plus({ days: 2 }).minus({ seconds: 1 }));
     expect(early.code).toBe(0);
-    expect(csvRowsPerJob(early.stdout, HEADER).get('cart-sms')).toEqual([]);
+    expect(csvRowsPerJob(csvThenSummaryPerJob(early), HEADER).get('cart-sms')).toEqual([]);
     const late = await run(['cart-call.yaml'], D.plus({ days: 3, seconds: 1 }));
     expect(late.code).toBe(0);
-    expect(csvRowsPerJob(late.stdout, HEADER).get('cart-call')).toEqual([]);
+    expect(csvRowsPerJob(csvThenSummaryPerJob(late), HEADER).get('cart-call')).toEqual([]);
   });
 });
