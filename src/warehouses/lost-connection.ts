@@ -107,12 +107,19 @@ function bounded<T>(
       inner.destroy?.();
       reject(err);
     };
-    const onAbort = () => giveUp(abortedError(name, signal)!);
+    // On abort the engine, which has the same signal, cancels its own query first (Hive cancels
+    // the operation and closes the session; MariaDB and PostgreSQL kill the query): its own
+    // "query cancelled" ends the read. Only an engine that has not ended the read within
+    // ABORT_GRACE_MS loses its connection here, so a signal still ends the run in seconds.
+    const onAbort = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => giveUp(abortedError(name, signal)!), ABORT_GRACE_MS);
+    };
     const cleanup = () => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     };
-    if (signal?.aborted) return onAbort();
+    if (signal?.aborted) return giveUp(abortedError(name, signal)!);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (readTimeoutMs)
       timer = setTimeout(
@@ -146,5 +153,8 @@ function asLost(name: string, err: unknown, rows: number): unknown {
     ? new LostConnectionError(name, rows, cause, { cause: err })
     : err;
 }
+
+/** How long an aborted read may take to end by the engine's own cancel before its connection is destroyed. */
+const ABORT_GRACE_MS = 3000;
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms} ms`);
