@@ -47,8 +47,8 @@ function plainMessage(issue: z.core.$ZodIssue, path: PropertyKey[]): string {
     const note = (issue as { note?: string }).note;
     if (note === 'No matching discriminator')
       return path.includes('destinations')
-        ? 'unknown destination type; expected csv, webhook or table'
-        : 'unknown connection type; expected sqlite, mysql, postgres, hive or oracle';
+        ? 'unknown destination type; expected csv, xlsx, webhook or table'
+        : 'unknown connection type; expected sqlite, mysql, mariadb, postgres, postgresql, hive or oracle';
     return 'not a valid value here';
   }
   if (issue.code === 'invalid_value') return issue.message.replace(/^Invalid option: /, '');

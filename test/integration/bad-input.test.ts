@@ -198,7 +198,7 @@ describe.concurrent('invalid jobs: exit 2, file:line:column key: message, nothin
     const r = await runCase({ job: GOOD_JOB.replace('type: csv', 'type: excel') });
     expectInvalid(
       r,
-      `error: ${r.file}:12:25: destinations[0].type: unknown destination type; expected csv, webhook or table`,
+      `error: ${r.file}:12:25: destinations[0].type: unknown destination type; expected csv, xlsx, webhook or table`,
     );
   });
 
@@ -242,7 +242,7 @@ describe.concurrent('invalid command line and connections: exit 2', () => {
     const r = await runCase({ connections: 'wh: { type: sqllite, path: wh.db }\n' });
     expectInvalid(
       r,
-      `error: ${r.connectionsFile}:1:13: wh.type: unknown connection type; expected sqlite, mysql, postgres, hive or oracle`,
+      `error: ${r.connectionsFile}:1:13: wh.type: unknown connection type; expected sqlite, mysql, mariadb, postgres, postgresql, hive or oracle`,
     );
   });
 
