@@ -69,23 +69,25 @@ describe.each(DIALECTS)('exact strings on %s', (dialect) => {
     expect(await jobKeys(db, job)).toEqual([1]);
   });
 
-  it.runIf(dialect === 'mysql')('MariaDB still uses the index on gender for = and IN (EXPLAIN)', async () => {
-    // Enough other people that a full scan is not the cheaper plan (runs last: it adds rows).
-    const others = Array.from({ length: 3000 }, (_, i) => ({ user_id: 100 + i, gender: `g${i % 50}`, note: 'x' }));
-    for (let i = 0; i < others.length; i += 500) await db.knex('dim_user').insert(others.slice(i, i + 500));
-    await db.knex.raw('ANALYZE TABLE dim_user');
-    for (const w of ['{ gender: M }', '{ gender: [M, m] }']) {
-      const { loadTestJob } = await import('../support/job-leads.ts');
-      const { planJob } = await import('../../src/plan/plan.ts');
-      const { resolveRunTime } = await import('../../src/plan/time.ts');
-      const { renderQuery } = await import('../../src/sql/render-query.ts');
-      const job = loadTestJob(db, where(w));
-      const query = renderQuery(planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), 'mysql'));
-      const [rows] = (await db.knex.raw(`EXPLAIN ${query.sql}`, query.bindings as string[])) as [
-        Record<string, unknown>[],
-      ];
-      expect(String(rows[0].key)).toMatch(/gender/);
-      expect(['ref', 'range']).toContain(rows[0].type);
-    }
-  });
+  // Registered on MariaDB only (not skipped elsewhere: CI runs no skipped tests).
+  if (dialect === 'mysql')
+    it('MariaDB still uses the index on gender for = and IN (EXPLAIN)', async () => {
+      // Enough other people that a full scan is not the cheaper plan (runs last: it adds rows).
+      const others = Array.from({ length: 3000 }, (_, i) => ({ user_id: 100 + i, gender: `g${i % 50}`, note: 'x' }));
+      for (let i = 0; i < others.length; i += 500) await db.knex('dim_user').insert(others.slice(i, i + 500));
+      await db.knex.raw('ANALYZE TABLE dim_user');
+      for (const w of ['{ gender: M }', '{ gender: [M, m] }']) {
+        const { loadTestJob } = await import('../support/job-leads.ts');
+        const { planJob } = await import('../../src/plan/plan.ts');
+        const { resolveRunTime } = await import('../../src/plan/time.ts');
+        const { renderQuery } = await import('../../src/sql/render-query.ts');
+        const job = loadTestJob(db, where(w));
+        const query = renderQuery(planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), 'mysql'));
+        const [rows] = (await db.knex.raw(`EXPLAIN ${query.sql}`, query.bindings as string[])) as [
+          Record<string, unknown>[],
+        ];
+        expect(String(rows[0].key)).toMatch(/gender/);
+        expect(['ref', 'range']).toContain(rows[0].type);
+      }
+    });
 });
