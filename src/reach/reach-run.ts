@@ -32,6 +32,13 @@ export interface ReachRunOptions {
   limit?: number;
   /** Wall clock, epoch ms (tests pin it): the time of delivery is at + (clock() - start). */
   clock?: () => number;
+  /**
+   * Wall clock (epoch ms) when the run fixed its `at`, before anything else: another job's
+   * delivery with a later `at` counts against this run if it was claimed after this moment
+   * (they ran alongside). Taken any later, a fast concurrent run whose `at` is one second later
+   * could finish before it and be missed (touches.ts). Default: now.
+   */
+  startedMs?: number;
   /** Conversions on another connection (the held leads are checked against them too). */
   convertedElsewhere?: ReadonlySet<string>;
 }
@@ -53,7 +60,7 @@ export async function prepareReach(o: ReachRunOptions): Promise<ReachRun> {
   const at = o.plan.at;
   const clock = o.clock ?? Date.now;
   const startedClock = clock();
-  const scope: TouchScope = { job: job.name, runId: o.runId, atMs: at.epochMs, startedMs: Date.now() };
+  const scope: TouchScope = { job: job.name, runId: o.runId, atMs: at.epochMs, startedMs: o.startedMs ?? Date.now() };
   const rules = job.exclude.delivered ?? [];
   const capCtx = { job: job.name, atMs: at.epochMs, rules };
   let history = new Map<string, Touch[]>();

@@ -133,6 +133,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
         counts: base.counts,
         limit: options.dryRun ? undefined : job.lead.limit,
         clock: options.clock,
+        startedMs: started,
         convertedElsewhere: convertedKeys,
       }));
     const filter = reach ? reach.filter(base) : base;

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { RunError } from '../errors.ts';
 import { NO_VALUES_IN_ERRORS, withoutSqlInErrors } from '../knex-errors.ts';
+import { retryingDeadlocks } from './deadlock-retry.ts';
 import { migrate } from './schema.ts';
 import { resolveStateLocation, type StateDialect, type StateLocation } from './state-location.ts';
 
@@ -98,7 +99,13 @@ export function firstLine(err: unknown): string {
   return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
 }
 
-/** The same store inside a transaction: the ledger's helpers write through it unchanged. */
+/**
+ * The same store inside a transaction: the ledger's helpers write through it unchanged. A
+ * transaction the server rolls back for a deadlock runs again (deadlock-retry.ts), so `fn` must
+ * only write through `trx`.
+ */
 export function inTransaction<T>(store: StateStore, fn: (trx: StateStore) => Promise<T>): Promise<T> {
-  return store.knex.transaction((trx: Knex.Transaction) => fn({ ...store, knex: trx as unknown as Knex }));
+  return retryingDeadlocks(() =>
+    store.knex.transaction((trx: Knex.Transaction) => fn({ ...store, knex: trx as unknown as Knex })),
+  );
 }

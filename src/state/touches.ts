@@ -7,6 +7,7 @@
 //
 // A claim expires (CLAIM_TTL_MS) so that a run that crashed holds nobody for long; a run that
 // ends releases its unsent claims at once.
+import { ledgerStatement } from './deadlock-retry.ts';
 import { TABLES } from './schema.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -54,7 +55,7 @@ export async function claim(
       claimed_ms: nowMs,
       expires_ms: nowMs + CLAIM_TTL_MS,
     }));
-    await store.knex(TABLES.touches).insert(rows);
+    await ledgerStatement(store.knex, () => store.knex(TABLES.touches).insert(rows));
   }
 }
 
@@ -120,11 +121,13 @@ export async function releaseClaims(
   const byChannel = groupKeys(pairs);
   for (const [channel, keys] of byChannel)
     for (let i = 0; i < keys.length; i += CHUNK)
-      await store
-        .knex(TABLES.touches)
-        .where({ run_id: scope.runId, channel, state: 'claimed' })
-        .whereIn('person_key', keys.slice(i, i + CHUNK))
-        .delete();
+      await ledgerStatement(store.knex, () =>
+        store
+          .knex(TABLES.touches)
+          .where({ run_id: scope.runId, channel, state: 'claimed' })
+          .whereIn('person_key', keys.slice(i, i + CHUNK))
+          .delete(),
+      );
 }
 
 /**
@@ -140,12 +143,14 @@ export async function markTouches(
   const from = state === 'sent' ? ['claimed', 'pending'] : ['claimed'];
   for (const [channel, keys] of groupKeys(pairs))
     for (let i = 0; i < keys.length; i += CHUNK)
-      await store
-        .knex(TABLES.touches)
-        .where({ run_id: scope.runId, channel })
-        .whereIn('state', from)
-        .whereIn('person_key', keys.slice(i, i + CHUNK))
-        .update({ state });
+      await ledgerStatement(store.knex, () =>
+        store
+          .knex(TABLES.touches)
+          .where({ run_id: scope.runId, channel })
+          .whereIn('state', from)
+          .whereIn('person_key', keys.slice(i, i + CHUNK))
+          .update({ state }),
+      );
 }
 
 /**
@@ -154,8 +159,13 @@ export async function markTouches(
  */
 export async function settleTouches(store: StateStore, runId: string, outcome: 'ok' | 'failed'): Promise<void> {
   const k = store.knex;
-  if (outcome === 'ok') await k(TABLES.touches).where({ run_id: runId, state: 'pending' }).update({ state: 'sent' });
-  await k(TABLES.touches).where({ run_id: runId }).whereIn('state', ['claimed', 'pending']).delete();
+  if (outcome === 'ok')
+    await ledgerStatement(k, () =>
+      k(TABLES.touches).where({ run_id: runId, state: 'pending' }).update({ state: 'sent' }),
+    );
+  await ledgerStatement(k, () =>
+    k(TABLES.touches).where({ run_id: runId }).whereIn('state', ['claimed', 'pending']).delete(),
+  );
 }
 
 function groupKeys(pairs: readonly { key: string; channel: string }[]): Map<string, string[]> {

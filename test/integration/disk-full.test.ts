@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { createTestDatabase, MYSQL, testDatabaseName, type TestDatabase } from '../support/databases.ts';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/databases.ts';
 import { deliveryWorkspace, type DeliveryWorkspace } from '../support/delivery-fixture.ts';
 import { ensureDir, mountSmallTmpfs, type SmallDisk } from '../support/full-disk.ts';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   ws = await deliveryWorkspace('disk_full', PEOPLE);
   tmpfs = mountSmallTmpfs(3 * 1024);
   ledgerDb = await createTestDatabase('mysql', 'disk_full_ledger');
-  ledger = `mysql://${MYSQL.user}:${encodeURIComponent(MYSQL.password)}@${MYSQL.host}:${MYSQL.port}/${testDatabaseName('disk_full_ledger')}`;
+  ledger = serverUrl('mysql', 'disk_full_ledger');
 }, 120_000);
 afterAll(async () => {
   tmpfs?.remove();

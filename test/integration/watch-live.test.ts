@@ -9,14 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  loadFixture,
-  MYSQL,
-  POSTGRES,
-  testDatabaseName,
-  type TestDatabase,
-} from '../support/databases.ts';
+import { createTestDatabase, loadFixture, serverUrl, type TestDatabase } from '../support/databases.ts';
 import { leadsOf, startReceiver, type Receiver } from '../support/http-receiver.ts';
 import { startCli, type LongRunningCli } from '../support/long-running-cli.ts';
 
@@ -79,11 +72,7 @@ describe.each(['mysql', 'postgres'] as const)('watch live on %s', (dialect) => {
     writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
     writeFileSync(join(dir, 'fridge.yaml'), fridgeJob(receiver.url));
     writeFileSync(join(dir, 'late.yaml'), lateJob(receiver.url));
-    const name = testDatabaseName('watch_live');
-    state =
-      dialect === 'mysql'
-        ? `mysql://${MYSQL.user}@${MYSQL.host}:${MYSQL.port}/${name}`
-        : `postgres://${POSTGRES.user}@${POSTGRES.host}:${POSTGRES.port}/${name}`;
+    state = serverUrl(dialect, 'watch_live');
   });
   afterAll(async () => {
     child?.child.kill('SIGKILL');

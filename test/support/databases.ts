@@ -43,6 +43,13 @@ export function testDatabaseName(name: string): string {
   return `crm_leads_${process.env.CRM_LEADS_TEST_NS ?? ''}${name}`.toLowerCase();
 }
 
+/** A `--state` URL for the test database `name` (testDatabaseName) on the dialect's server. */
+export function serverUrl(dialect: 'mysql' | 'postgres', name: string): string {
+  const s = dialect === 'mysql' ? MYSQL : POSTGRES;
+  const password = s.password ? `:${encodeURIComponent(s.password)}` : '';
+  return `${dialect}://${s.user}${password}@${s.host}:${s.port}/${testDatabaseName(name)}`;
+}
+
 export interface TestDatabaseOptions {
   /**
    * MariaDB's database collation. utf8mb4_bin by default; utf8mb4_general_ci is the server's

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli.ts';
-import { createTestDatabase, loadFixture, MYSQL, POSTGRES, testDatabaseName, type TestDatabase } from './databases.ts';
+import { createTestDatabase, loadFixture, serverUrl, type TestDatabase } from './databases.ts';
 
 export const RACE_PEOPLE = 600;
 const JOBS = [
@@ -58,8 +58,7 @@ destinations:
       const name = `race_state_${n}`;
       const db = await createTestDatabase(stateDialect, name);
       states.push(db);
-      const s = stateDialect === 'mysql' ? MYSQL : POSTGRES;
-      const url = `${stateDialect}://${s.user}${s.password ? `:${encodeURIComponent(s.password)}` : ''}@${s.host}:${s.port}/${testDatabaseName(name)}`;
+      const url = serverUrl(stateDialect, name);
       // The ledger is created first, so that the jobs race for people, not for the migration.
       await runCli(['runs', '--state', url], { cwd: dir });
       // No --at: each run's at is its own now, as when a scheduler starts them together.
