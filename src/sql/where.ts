@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { ColumnCondition, SqlValue } from '../config/where-schema.ts';
 import { likeSql, valueSql } from './exact-text.ts';
 import { builderDialect } from './knex-client.ts';
+import { listSql } from './value-list.ts';
 
 const COMPARISON = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
@@ -50,14 +51,13 @@ export function whereCompare(qb: Knex.QueryBuilder, column: string, op: string, 
   return qb.whereRaw(`?? ${op} ${valueSql(builderDialect(qb), value)}`, [column, value as Knex.Value]);
 }
 
-/** column [NOT] IN (values), exact for text (see valueSql). */
+/** column [NOT] IN (values), exact for text, any number of values (see value-list.ts). */
 export function whereValues(
   qb: Knex.QueryBuilder,
   column: string,
   values: readonly SqlValue[],
   not = false,
 ): Knex.QueryBuilder {
-  const dialect = builderDialect(qb);
-  const list = values.map((v) => valueSql(dialect, v)).join(', ');
-  return qb.whereRaw(`?? ${not ? 'not in' : 'in'} (${list})`, [column, ...(values as Knex.Value[])]);
+  const { sql, bindings } = listSql(builderDialect(qb), column, values, not);
+  return qb.whereRaw(sql, bindings as Knex.Value[]);
 }

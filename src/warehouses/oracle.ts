@@ -83,6 +83,7 @@ export async function openOracle(name: string, spec: OracleSpec): Promise<Wareho
     throw oracleError(name, err);
   }
   const fetchTypeHandler = typeHandler(oracledb);
+  const binds = (query: SqlQuery) => clobForLongText(oracledb, query.bindings);
   const options = { outFormat: oracledb.OUT_FORMAT_ARRAY, fetchTypeHandler };
   let busy = false;
   return {
@@ -90,7 +91,7 @@ export async function openOracle(name: string, spec: OracleSpec): Promise<Wareho
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       const { signal } = opts;
       busy = true;
-      const rows = conn.queryStream(query.sql, query.bindings, {
+      const rows = conn.queryStream(query.sql, binds(query), {
         ...options,
         fetchArraySize: spec.fetch_array_size,
         prefetchRows: spec.fetch_array_size,
@@ -110,7 +111,7 @@ export async function openOracle(name: string, spec: OracleSpec): Promise<Wareho
     },
     async all(query) {
       try {
-        return (await conn.execute(query.sql, query.bindings, options)).rows ?? [];
+        return (await conn.execute(query.sql, binds(query), options)).rows ?? [];
       } catch (err) {
         throw oracleError(name, err);
       }
@@ -162,4 +163,14 @@ export function oracleError(name: string, err: unknown): RunError {
   if (e.errorNum === 1013) return new CancelledError(`${name}: query cancelled`);
   const cause = rest.find((l) => !/^Help:/i.test(l));
   return new RunError(`${name}: ${message}${cause ? ` (${cause.replace(/^Cause:\s*/i, '')})` : ''}`, { cause: err });
+}
+
+// A long where list is one JSON document (src/sql/value-list.ts); a string bind beyond 32,767
+// bytes is refused unless bound as a CLOB (ORA-01461), which JSON_TABLE reads as well.
+function clobForLongText(oracledb: OracleDriver, bindings: unknown[]): unknown[] {
+  return bindings.map((b) =>
+    typeof b === 'string' && b.length > 8191 && Buffer.byteLength(b) > 32767
+      ? { val: b, type: oracledb.DB_TYPE_CLOB }
+      : b,
+  );
 }
