@@ -83,4 +83,26 @@ export const DEMO_TABLES: DemoTable[] = [
     primaryKey: ['order_id'],
     indexes: [{ name: 'orders_user_paid', columns: ['user_id', 'paid_at'] }],
   },
+  {
+    // 各平台渠道绑定的用户ID: one row per (person, channel), the address that channel reaches them at.
+    name: 'user_channel_binding',
+    columns: [
+      ['user_id', 'id'],
+      ['channel', 'text'],
+      ['address', 'text'],
+      ['status', 'text'],
+      ['bound_at', 'time'],
+    ],
+    primaryKey: ['user_id', 'channel'],
+  },
+  {
+    // 退订: channel '*' or NULL opts out of every channel, so no primary key over it.
+    name: 'user_opt_out',
+    columns: [
+      ['user_id', 'id'],
+      ['channel', 'text'],
+      ['opted_out_at', 'time'],
+    ],
+    indexes: [{ name: 'user_opt_out_user', columns: ['user_id'] }],
+  },
 ];
