@@ -4,6 +4,7 @@
 import { findConnectionsFile, loadConnections } from '../config/load-connections.ts';
 import { SpecError } from '../errors.ts';
 import { handleError, printErr } from './output.ts';
+import { count } from '../plural.ts';
 
 export async function demoLoadCommand(name: string, opts: { connections?: string }): Promise<void> {
   try {
@@ -25,11 +26,13 @@ export async function demoLoadCommand(name: string, opts: { connections?: string
       if (p.rows === p.total) {
         if (open) process.stderr.write('\n');
         open = false;
-        if (!tty) printErr(`demo load ${name}: ${p.table} ${p.total} rows`);
+        if (!tty) printErr(`demo load ${name}: ${p.table} ${count(p.total, 'row')}`);
       }
     });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    printErr(`demo load ${name}: ${result.tables} tables, ${result.rows} rows in ${seconds}s (other tables untouched)`);
+    printErr(
+      `demo load ${name}: ${count(result.tables, 'table')}, ${count(result.rows, 'row')} in ${seconds}s (other tables untouched)`,
+    );
   } catch (err) {
     handleError(err);
   }

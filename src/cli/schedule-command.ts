@@ -117,7 +117,7 @@ export async function scheduleCommand(pathArgs: string[], opts: ScheduleCommandO
   }
   await Promise.race([store.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]).catch(() => {});
   log.info(
-    `stopped: ${result.finished.length} run(s) finished in the grace period, ${result.interrupted.length} interrupted`,
+    `stopped: ${count(result.finished.length, 'run')} finished in the grace period, ${result.interrupted.length} interrupted`,
     { event: 'stopped', finished: result.finished, interrupted: result.interrupted.map((r) => r.job.name) },
   );
   setExit(EXIT.ok);

@@ -14,6 +14,7 @@ import { checkWatchJobs, reloadWatchJobs } from '../watch/watch-jobs.ts';
 import { loadInputs } from './load-inputs.ts';
 import { handleError, printSummary, setExit } from './output.ts';
 import { cliReporter, parseLogFormat } from './reporter.ts';
+import { count } from '../plural.ts';
 
 export interface WatchCommandOptions {
   connections?: string;
@@ -73,7 +74,7 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
         );
       connections = result.connections;
       for (const [i, job] of result.jobs.entries()) watchers[i].job = job;
-      log.info(`reloaded: ${watchers.length} job(s), ${result.problems.length} kept their previous version`, {
+      log.info(`reloaded: ${count(watchers.length, 'job')}, ${keptPrevious(result.problems.length)}`, {
         event: 'reloaded',
         jobs: watchers.length,
         kept_previous: result.problems.length,
@@ -90,7 +91,7 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
       process.off('SIGINT', onSignal);
       process.off('SIGHUP', onHangup);
     }
-    log.info(`stopped: ${watchers.length} job(s)`, { event: 'stopped' });
+    log.info(`stopped: ${count(watchers.length, 'job')}`, { event: 'stopped' });
     setExit(EXIT.ok);
     async function startAll(): Promise<void> {
       try {
@@ -134,7 +135,7 @@ function report(summary: TickSummary, log: ReturnType<typeof cliReporter>): void
   if (summary.counts.rows === 0 && summary.leads === 0) return;
   const skipped = summary.counts.already_sent ? `, ${summary.counts.already_sent} already sent` : '';
   log.info(
-    `${summary.job}: tick ${summary.tick}: ${summary.leads} leads from ${summary.counts.rows} people matured in [${summary.slice.from}, ${summary.slice.to})${skipped}`,
+    `${summary.job}: tick ${summary.tick}: ${count(summary.leads, 'lead')} from ${count(summary.counts.rows, 'person')} matured in [${summary.slice.from}, ${summary.slice.to})${skipped}`,
     {
       job: summary.job,
       event: 'tick',
@@ -146,3 +147,5 @@ function report(summary: TickSummary, log: ReturnType<typeof cliReporter>): void
   );
   printSummary(summary);
 }
+
+const keptPrevious = (n: number) => `${n} kept ${n === 1 ? 'its' : 'their'} previous version`;

@@ -8,6 +8,7 @@ import type { WebhookDestinationSpec } from '../config/job-schema.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { backoffMs, isRetryableStatus, parseRetryAfter, type BackoffOptions } from './retry-policy.ts';
 import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './webhook-signing.ts';
+import { count } from '../plural.ts';
 
 /** How a batch ended: acknowledged, or failed for good; `transient` when the receiver never answered (5xx, network, timeout). */
 export type SendOutcome = { ok: true } | { ok: false; transient: boolean; error: string };
@@ -107,7 +108,7 @@ export function webhookSender(o: WebhookSenderOptions): WebhookSender {
         const outcome = await attempt(body, key);
         if (outcome.ok) return outcome;
         if (!outcome.retry || tries > o.maxRetries) {
-          const error = outcome.retry ? `${outcome.error} (gave up after ${tries} attempts)` : outcome.error;
+          const error = outcome.retry ? `${outcome.error} (gave up after ${count(tries, 'attempt')})` : outcome.error;
           return { ok: false, transient: outcome.retry, error };
         }
         const waitMs =

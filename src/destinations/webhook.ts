@@ -18,6 +18,7 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { payloadWriter, type PayloadWriter } from './webhook-payload.ts';
 import { webhookHeaders, webhookSender, type WebhookSender } from './webhook-sender.ts';
 import { idempotencyKey } from './webhook-signing.ts';
+import { count } from '../plural.ts';
 
 export interface WebhookOptions {
   backoff?: Partial<BackoffOptions>;
@@ -67,7 +68,7 @@ export function webhookDestination(
     failedInARow = outcome.transient ? failedInARow + 1 : 0;
     if (failedInARow >= giveUpAfter && !fatal) {
       fatal = new RunError(
-        `webhook ${target}: ${failedInARow} batches in a row failed after ${spec.max_retries} retries each (last: ${outcome.error}); stopping the run`,
+        `webhook ${target}: ${failedInARow} batches in a row failed after ${count(spec.max_retries, 'retry')} each (last: ${outcome.error}); stopping the run`,
       );
       stop.abort(fatal);
     }

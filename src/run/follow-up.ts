@@ -25,6 +25,7 @@ import { applyWhere, whereCompare } from '../sql/where.ts';
 import { latestDeliveries, type LatestDelivery } from '../state/deliveries.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
+import { count } from '../plural.ts';
 
 /**
  * The most keys bound into a query. Oracle allows at most 1,000 expressions in an IN list
@@ -144,5 +145,5 @@ export function followUpLine(job: Job, f: FollowUp): string {
   const fu = job.audience.follow_up!;
   const how = f.boundKeys ? 'bound into the query' : 'met in the stream';
   const responses = f.responders === undefined ? '' : `, ${f.responders} of them responded`;
-  return `${job.name}: ${f.delivered} people delivered by ${fu.job} in the window${responses} (${how})`;
+  return `${job.name}: ${count(f.delivered, 'person')} delivered by ${fu.job} in the window${responses} (${how})`;
 }

@@ -1,5 +1,7 @@
 // Plan -> one SQL statement with bindings, for the knex family (MySQL, PostgreSQL, SQLite,
-// Oracle). The row layout is [person key, ...lead fields], read as arrays.
+// Oracle). The row layout is [person key, ...lead fields], read as arrays. When a lead field is
+// the key itself the key is selected once, as that field, and the warehouse copies it to the
+// front of each row (SqlQuery.keyAt, src/warehouses/key-first.ts).
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { AUDIENCE, rulesFor } from './audience-rules.ts';
@@ -10,10 +12,29 @@ import { selectTriggerField } from './trigger.ts';
 export interface SqlQuery {
   sql: string;
   bindings: unknown[];
+  /**
+   * The position of the person key among the selected columns when it is not selected first
+   * (it is a lead field): the warehouse gives each row back with that value copied to the front,
+   * so readers always see [person key, ...lead fields].
+   */
+  keyAt?: number;
 }
 
 export function renderQuery(plan: Plan): SqlQuery {
-  return native(audienceQuery(queryBuilder(plan.dialect as KnexDialect), plan));
+  return { ...native(audienceQuery(queryBuilder(plan.dialect as KnexDialect), plan)), ...keyPosition(plan) };
+}
+
+/** The lead field that reads the person key's own column, if any: the key is then selected once, as it. */
+export function keyField(plan: Plan): number | undefined {
+  const key = plan.job.audience.key;
+  const i = plan.job.lead.fields.findIndex((field) => field.column === key);
+  return i < 0 ? undefined : i;
+}
+
+/** `{ keyAt }` for a query whose key is a lead field (see SqlQuery.keyAt); else nothing. */
+export function keyPosition(plan: Plan): Pick<SqlQuery, 'keyAt'> {
+  const i = keyField(plan);
+  return i === undefined ? {} : { keyAt: i };
 }
 
 /** COUNT(*) after the first `ruleCount` rules: one step of the dry-run funnel. */
@@ -25,7 +46,7 @@ export function renderCount(plan: Plan, ruleCount: number): SqlQuery {
 export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
   const { audience, lead } = plan.job;
   const qb = k(`${audience.table} as ${AUDIENCE}`);
-  const columns: (string | Knex.Raw)[] = [`${AUDIENCE}.${audience.key}`];
+  const columns: (string | Knex.Raw)[] = keyField(plan) === undefined ? [`${AUDIENCE}.${audience.key}`] : [];
   for (const field of lead.fields) {
     columns.push(
       field.column.startsWith('trigger.')
@@ -40,8 +61,9 @@ export function audienceQuery(k: Knex, plan: Plan): Knex.QueryBuilder {
   // Addresses and opt-out flags per channel (after the fields): left joins, they drop nobody.
   columns.push(...applyReachColumns(qb, k, plan, AUDIENCE));
   // Oracle's limit is knex's `select * from (...) where rownum <= n`, and `select *` over a
-  // derived table with two columns of one name (the key is usually also a field) fails with
-  // ORA-00918: there the columns are named by position. Rows are read as arrays anyway.
+  // derived table with two columns of one name (two fields of one column, an address column
+  // that is also a field) fails with ORA-00918: there the columns are named by position. Rows
+  // are read as arrays anyway.
   const byPosition = plan.dialect === 'oracle' && plan.pushLimit;
   qb.select(byPosition ? columns.map((c, i) => `${c as string} as c${i}`) : columns);
   for (const rule of rulesFor(plan)) rule.apply(qb, k, plan);
@@ -58,7 +80,8 @@ export function countQuery(k: Knex, plan: Plan, ruleCount: number): Knex.QueryBu
 
 // NULLs sort last in every dialect (MySQL has no NULLS LAST: an IS NULL key first does it;
 // HiveQL gets the same form, which Hive reads and the MariaDB behind its test server too),
-// and the person key breaks ties so that `limit` picks the same people on every engine.
+// and the person key breaks ties so that `limit` picks the same people on every engine (unless
+// order_by already sorts by it).
 function applyOrder(qb: Knex.QueryBuilder, _k: Knex, plan: Plan): void {
   const order = Object.entries(plan.job.lead.order_by ?? {});
   for (const [column, direction] of order) {
@@ -66,7 +89,9 @@ function applyOrder(qb: Knex.QueryBuilder, _k: Knex, plan: Plan): void {
     if (plan.dialect === 'mysql' || plan.dialect === 'hive') qb.orderByRaw(`?? IS NULL, ?? ${direction}`, [col, col]);
     else qb.orderByRaw(`?? ${direction} NULLS LAST`, [col]);
   }
-  if (order.length > 0 || plan.job.lead.limit !== undefined) qb.orderBy(`${AUDIENCE}.${plan.job.audience.key}`, 'asc');
+  const key = plan.job.audience.key;
+  if ((order.length > 0 || plan.job.lead.limit !== undefined) && !order.some(([column]) => column === key))
+    qb.orderBy(`${AUDIENCE}.${key}`, 'asc');
 }
 
 function native(qb: Knex.QueryBuilder): SqlQuery {

@@ -2,6 +2,7 @@
 // loads only its own driver; engines import their shared helpers from warehouse.ts below.
 import { type ConnectionSpec, DEFAULT_READ_TIMEOUT } from '../config/connection-schema.ts';
 import { parseDuration } from '../config/duration.ts';
+import { keyFirst } from './key-first.ts';
 import { guardWarehouse } from './lost-connection.ts';
 import type { Warehouse } from './warehouse.ts';
 
@@ -12,7 +13,7 @@ import type { Warehouse } from './warehouse.ts';
 export async function openWarehouse(name: string, spec: ConnectionSpec): Promise<Warehouse> {
   // Hive bounds each call by its own query_timeout; SQLite is embedded and cannot go silent.
   const readTimeout = 'read_timeout' in spec ? parseDuration(spec.read_timeout ?? DEFAULT_READ_TIMEOUT) : undefined;
-  return guardWarehouse(name, await openEngine(name, spec), readTimeout && readTimeout * 1000);
+  return keyFirst(guardWarehouse(name, await openEngine(name, spec), readTimeout && readTimeout * 1000));
 }
 
 async function openEngine(name: string, spec: ConnectionSpec): Promise<Warehouse> {

@@ -13,7 +13,10 @@ export interface StreamOptions {
 
 export interface Warehouse {
   readonly dialect: Dialect;
-  /** Rows as arrays in select order, batch by batch. Breaking out of the loop cancels the query. */
+  /**
+   * Rows as arrays in select order, batch by batch (a query with `keyAt` gets its key copied to
+   * the front: src/warehouses/key-first.ts). Breaking out of the loop cancels the query.
+   */
   stream(query: SqlQuery, options?: StreamOptions): AsyncIterable<Row[]>;
   /** Runs a statement and returns all rows (small results only: counts, version checks). */
   all(query: SqlQuery): Promise<Row[]>;

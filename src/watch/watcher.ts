@@ -90,11 +90,14 @@ export class JobWatcher {
     });
     const dead = await markAbandonedRuns(store, name, WATCH_SHARD);
     if (dead.length > 0)
-      log.warn(`${name}: tick(s) ${dead.map((r) => r.id).join(', ')} stopped without finishing; marked interrupted`, {
-        job: name,
-        event: 'abandoned_runs',
-        runs: dead.map((r) => r.id),
-      });
+      log.warn(
+        `${name}: ${dead.length === 1 ? 'tick' : 'ticks'} ${dead.map((r) => r.id).join(', ')} stopped without finishing; marked interrupted`,
+        {
+          job: name,
+          event: 'abandoned_runs',
+          runs: dead.map((r) => r.id),
+        },
+      );
     const rt = realtimeOf(this.job);
     const base = wholeSecond(this.options.fromMs ?? this.now());
     const stored = await readWatermark(store, name);

@@ -158,7 +158,7 @@ describe('webhook destination', () => {
     })().catch((e) => e);
     await d.close('failed');
     expect(error).toBeInstanceOf(DestinationStoppedError);
-    expect(error.message).toMatch(/3 batches in a row failed after 1 retries each \(last: HTTP 502/);
+    expect(error.message).toMatch(/3 batches in a row failed after 1 retry each \(last: HTTP 502/);
     expect(receiver.requests.length).toBe(6); // 3 batches x 2 attempts, then nothing more
   });
 

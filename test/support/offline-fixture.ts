@@ -278,6 +278,21 @@ lead:
     counts: { unreachable: 0, converted_elsewhere: 0 },
     leads: 5,
   },
+  // The person key as a later field, and the order by the key itself: selected and sorted once
+  // (issue 10), the CSV still field by field. 杭州 by key desc, limit 3: 206, 205 (NULL income), 204.
+  'key-later': {
+    yaml: `${header('key-later')}
+audience: { table: dim_user, where: { city: 杭州 } }
+lead:
+  fields: [income, user_id]
+  order_by: { user_id: desc }
+  limit: 3
+`,
+    csv: csv('income,user_id', '1000,206', ',205', '5000,204'),
+    ordered: true,
+    counts: { unreachable: 0, converted_elsewhere: 0 },
+    leads: 3,
+  },
   // Every other operator, each dropping at least one person no other condition drops:
   // ne F -> 106; not_in -> 105 and 杭州; gt 24 -> 103; lte 45 -> 104 (keeps 102 at 45);
   // gte 5000 -> 121 (4999) and 113 (NULL), keeps 114 (5000); lt 13000 -> 118 (13000), 117,

@@ -29,7 +29,7 @@ const render = (yaml: string, shard?: Shard) => renderHiveQuery(plan(yaml, shard
 
 const AUDIENCE = 'audience: { table: dim_user }\n';
 const FIELDS = 'lead: { fields: [user_id, phone] }\n';
-const SELECT = 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone` from `dim_user` as `a`';
+const SELECT = 'select `a`.`user_id`, `a`.`phone` from `dim_user` as `a`';
 const TRIGGER_HEAD =
   SELECT +
   ' inner join (select `e`.`user_id` as `person_key`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC) as `trigger_rank` from `events` as `e`';
@@ -46,7 +46,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
   {
     feature: 'lead fields renamed, schema-qualified table, custom key',
     yaml: 'audience: { table: dw.dim_user, key: uid }\nlead: { fields: { id: uid, mobile: phone } }\n',
-    sql: 'select `a`.`uid`, `a`.`uid`, `a`.`phone` from `dw`.`dim_user` as `a`',
+    sql: 'select `a`.`uid`, `a`.`phone` from `dw`.`dim_user` as `a`',
   },
   {
     feature: 'where scalars: string, integer, boolean, decimal, negative number',
@@ -108,7 +108,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
     sql:
-      'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_event_time`, `lt`.`tf_item_id` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`event_time` as `tf_event_time`, `e`.`item_id` as `tf_item_id`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, concat(`e`.`item_id`) DESC) as `trigger_rank` from `events` as `e` where ' +
+      'select `a`.`user_id`, `lt`.`tf_event_time`, `lt`.`tf_item_id` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`event_time` as `tf_event_time`, `e`.`item_id` as `tf_item_id`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, concat(`e`.`item_id`) DESC) as `trigger_rank` from `events` as `e` where ' +
       WINDOW_24H +
       TRIGGER_TAIL,
   },
@@ -118,7 +118,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string }[] = [
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h, id: event_id }\nlead: { fields: [user_id, trigger.channel] }\n',
     sql:
-      'select `a`.`user_id`, `a`.`user_id`, `lt`.`tf_channel` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`channel` as `tf_channel`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, length(concat(`e`.`event_id`)) DESC, concat(`e`.`event_id`) DESC, concat(`e`.`channel`) DESC) as `trigger_rank` from `events` as `e` where ' +
+      'select `a`.`user_id`, `lt`.`tf_channel` from `dim_user` as `a` inner join (select `e`.`user_id` as `person_key`, `e`.`channel` as `tf_channel`, ROW_NUMBER() OVER (PARTITION BY `e`.`user_id` ORDER BY `e`.`event_time` DESC, length(concat(`e`.`event_id`)) DESC, concat(`e`.`event_id`) DESC, concat(`e`.`channel`) DESC) as `trigger_rank` from `events` as `e` where ' +
       WINDOW_24H +
       TRIGGER_TAIL,
   },

@@ -28,7 +28,7 @@ function plan(yaml: string, shard?: Shard) {
 
 const AUDIENCE = 'audience: { table: dim_user }\n';
 const FIELDS = 'lead: { fields: [user_id, phone] }\n';
-const SELECT = 'select "A"."USER_ID", "A"."USER_ID", "A"."PHONE" from "DIM_USER" "A"';
+const SELECT = 'select "A"."USER_ID", "A"."PHONE" from "DIM_USER" "A"';
 const TO_DATE = (n: number) => `TO_DATE(:${n}, 'YYYY-MM-DD HH24:MI:SS')`;
 const RANKED =
   ' inner join (select "E"."USER_ID" "PERSON_KEY", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E"';
@@ -40,7 +40,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
   {
     feature: 'upper-case identifiers, schema-qualified table, renamed fields',
     yaml: 'audience: { table: dw.dim_user, key: uid }\nlead: { fields: { id: uid, mobile: phone } }\n',
-    sql: 'select "A"."UID", "A"."UID", "A"."PHONE" from "DW"."DIM_USER" "A"',
+    sql: 'select "A"."UID", "A"."PHONE" from "DW"."DIM_USER" "A"',
     bindings: [],
   },
   {
@@ -91,7 +91,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time, trigger.item_id] }\n',
     sql:
-      'select "A"."USER_ID", "A"."USER_ID", "LT"."TF_EVENT_TIME", "LT"."TF_ITEM_ID" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", "E"."ITEM_ID" "TF_ITEM_ID", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST, NLSSORT(TO_CHAR("E"."ITEM_ID"), \'NLS_SORT=BINARY\') DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
+      'select "A"."USER_ID", "LT"."TF_EVENT_TIME", "LT"."TF_ITEM_ID" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", "E"."ITEM_ID" "TF_ITEM_ID", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST, NLSSORT(TO_CHAR("E"."ITEM_ID"), \'NLS_SORT=BINARY\') DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
       WINDOW +
       JOINED,
     bindings: WINDOW_BINDINGS,
@@ -182,7 +182,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
   {
     feature: 'order_by NULLS LAST and limit: ROWNUM over positionally named columns (no ORA-00918)',
     yaml: AUDIENCE + 'lead: { fields: [user_id, phone], order_by: { income: desc, age: asc }, limit: 100 }\n',
-    sql: 'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."AGE" asc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
+    sql: 'select * from (select "A"."USER_ID" "C0", "A"."PHONE" "C1" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."AGE" asc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
     bindings: [100],
   },
   {
@@ -191,7 +191,7 @@ const cases: { feature: string; yaml: string; shard?: Shard; sql: string; bindin
       AUDIENCE +
       'trigger: { table: events, event: view_item, within: 24h }\nlead: { fields: [user_id, trigger.event_time], limit: 3 }\n',
     sql:
-      'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "LT"."TF_EVENT_TIME" "C2" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
+      'select * from (select "A"."USER_ID" "C0", "LT"."TF_EVENT_TIME" "C1" from "DIM_USER" "A" inner join (select "E"."USER_ID" "PERSON_KEY", "E"."EVENT_TIME" "TF_EVENT_TIME", ROW_NUMBER() OVER (PARTITION BY "E"."USER_ID" ORDER BY "E"."EVENT_TIME" DESC NULLS LAST) as "TRIGGER_RANK" from "EVENTS" "E" where ' +
       WINDOW +
       JOINED +
       ' order by "A"."USER_ID" asc) where rownum <= :4',

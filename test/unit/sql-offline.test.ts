@@ -55,12 +55,13 @@ function compile(text: string, dialect: KnexDialect) {
   return { plan, query: renderQuery(plan) };
 }
 
-// The select list every case shares: the person key first (row layout), then the lead fields.
+// The select list every case shares: the person key (a lead field too, so selected once), then
+// the other lead fields.
 const SELECT: Record<KnexDialect, string> = {
-  sqlite: 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone` from `dim_user` as `a`',
-  mysql: 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone` from `dim_user` as `a`',
-  postgres: 'select "a"."user_id", "a"."user_id", "a"."phone" from "dim_user" as "a"',
-  oracle: 'select "A"."USER_ID", "A"."USER_ID", "A"."PHONE" from "DIM_USER" "A"',
+  sqlite: 'select `a`.`user_id`, `a`.`phone` from `dim_user` as `a`',
+  mysql: 'select `a`.`user_id`, `a`.`phone` from `dim_user` as `a`',
+  postgres: 'select "a"."user_id", "a"."phone" from "dim_user" as "a"',
+  oracle: 'select "A"."USER_ID", "A"."PHONE" from "DIM_USER" "A"',
 };
 
 interface SqlCase {
@@ -74,6 +75,8 @@ interface SqlCase {
   dialectBindings?: Partial<Record<KnexDialect, unknown[]>>;
   /** Whether LIMIT is in the SQL (nothing downstream can drop a row). */
   pushLimit?: boolean;
+  /** Which lead field the person key is selected as: 0 (the first field) unless given; undefined: on its own, first. */
+  keyAt?: number;
 }
 
 const CASES: SqlCase[] = [
@@ -456,13 +459,13 @@ const CASES: SqlCase[] = [
   },
   // --- lead ----------------------------------------------------------------------------
   {
-    feature: 'lead fields as a list: key first, then the fields in order',
+    feature: 'lead fields as a list: the key once (it is the first field), then the fields in order',
     job: { fields: '[user_id, name, phone, city]' },
     sql: {
-      sqlite: 'select `a`.`user_id`, `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
-      mysql: 'select `a`.`user_id`, `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
-      postgres: 'select "a"."user_id", "a"."user_id", "a"."name", "a"."phone", "a"."city" from "dim_user" as "a"',
-      oracle: 'select "A"."USER_ID", "A"."USER_ID", "A"."NAME", "A"."PHONE", "A"."CITY" from "DIM_USER" "A"',
+      sqlite: 'select `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
+      mysql: 'select `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
+      postgres: 'select "a"."user_id", "a"."name", "a"."phone", "a"."city" from "dim_user" as "a"',
+      oracle: 'select "A"."USER_ID", "A"."NAME", "A"."PHONE", "A"."CITY" from "DIM_USER" "A"',
     },
     bindings: [],
   },
@@ -470,21 +473,46 @@ const CASES: SqlCase[] = [
     feature: 'lead fields as a map out_name: column (names are the CSV header, not SQL aliases)',
     job: { fields: '{ id: user_id, mobile: phone, home_city: city }' },
     sql: {
-      sqlite: 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
-      mysql: 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
-      postgres: 'select "a"."user_id", "a"."user_id", "a"."phone", "a"."city" from "dim_user" as "a"',
-      oracle: 'select "A"."USER_ID", "A"."USER_ID", "A"."PHONE", "A"."CITY" from "DIM_USER" "A"',
+      sqlite: 'select `a`.`user_id`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
+      mysql: 'select `a`.`user_id`, `a`.`phone`, `a`.`city` from `dim_user` as `a`',
+      postgres: 'select "a"."user_id", "a"."phone", "a"."city" from "dim_user" as "a"',
+      oracle: 'select "A"."USER_ID", "A"."PHONE", "A"."CITY" from "DIM_USER" "A"',
     },
     bindings: [],
+  },
+  {
+    feature: 'the key not among the fields: selected first, then the fields (the row layout)',
+    job: { fields: '[name, phone]' },
+    sql: {
+      sqlite: 'select `a`.`user_id`, `a`.`name`, `a`.`phone` from `dim_user` as `a`',
+      mysql: 'select `a`.`user_id`, `a`.`name`, `a`.`phone` from `dim_user` as `a`',
+      postgres: 'select "a"."user_id", "a"."name", "a"."phone" from "dim_user" as "a"',
+      oracle: 'select "A"."USER_ID", "A"."NAME", "A"."PHONE" from "DIM_USER" "A"',
+    },
+    bindings: [],
+    keyAt: undefined,
+  },
+  {
+    // The warehouse copies column 1 to the front of each row (src/warehouses/key-first.ts).
+    feature: 'the key as a later field: selected once, in its place',
+    job: { fields: '[phone, user_id]' },
+    sql: {
+      sqlite: 'select `a`.`phone`, `a`.`user_id` from `dim_user` as `a`',
+      mysql: 'select `a`.`phone`, `a`.`user_id` from `dim_user` as `a`',
+      postgres: 'select "a"."phone", "a"."user_id" from "dim_user" as "a"',
+      oracle: 'select "A"."PHONE", "A"."USER_ID" from "DIM_USER" "A"',
+    },
+    bindings: [],
+    keyAt: 1,
   },
   {
     feature: 'audience key other than user_id',
     job: { table: 'dim_member', audience: 'key: member_id', fields: '[member_id, phone]' },
     sql: {
-      sqlite: 'select `a`.`member_id`, `a`.`member_id`, `a`.`phone` from `dim_member` as `a`',
-      mysql: 'select `a`.`member_id`, `a`.`member_id`, `a`.`phone` from `dim_member` as `a`',
-      postgres: 'select "a"."member_id", "a"."member_id", "a"."phone" from "dim_member" as "a"',
-      oracle: 'select "A"."MEMBER_ID", "A"."MEMBER_ID", "A"."PHONE" from "DIM_MEMBER" "A"',
+      sqlite: 'select `a`.`member_id`, `a`.`phone` from `dim_member` as `a`',
+      mysql: 'select `a`.`member_id`, `a`.`phone` from `dim_member` as `a`',
+      postgres: 'select "a"."member_id", "a"."phone" from "dim_member" as "a"',
+      oracle: 'select "A"."MEMBER_ID", "A"."PHONE" from "DIM_MEMBER" "A"',
     },
     bindings: [],
   },
@@ -522,7 +550,7 @@ const CASES: SqlCase[] = [
       mysql: SELECT.mysql + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc limit ?',
       postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc limit $1',
       oracle:
-        'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
+        'select * from (select "A"."USER_ID" "C0", "A"."PHONE" "C1" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
     },
     bindings: [100],
     pushLimit: true,
@@ -535,7 +563,20 @@ const CASES: SqlCase[] = [
       mysql: SELECT.mysql + ' order by `a`.`user_id` asc limit ?',
       postgres: SELECT.postgres + ' order by "a"."user_id" asc limit $1',
       oracle:
-        'select * from (select "A"."USER_ID" "C0", "A"."USER_ID" "C1", "A"."PHONE" "C2" from "DIM_USER" "A" order by "A"."USER_ID" asc) where rownum <= :1',
+        'select * from (select "A"."USER_ID" "C0", "A"."PHONE" "C1" from "DIM_USER" "A" order by "A"."USER_ID" asc) where rownum <= :1',
+    },
+    bindings: [100],
+    pushLimit: true,
+  },
+  {
+    feature: 'order_by the key itself: no second sort by the key',
+    job: { lead: 'order_by: { user_id: desc }\n  limit: 100' },
+    sql: {
+      sqlite: SELECT.sqlite + ' order by `a`.`user_id` desc NULLS LAST limit ?',
+      mysql: SELECT.mysql + ' order by `a`.`user_id` IS NULL, `a`.`user_id` desc limit ?',
+      postgres: SELECT.postgres + ' order by "a"."user_id" desc NULLS LAST limit $1',
+      oracle:
+        'select * from (select "A"."USER_ID" "C0", "A"."PHONE" "C1" from "DIM_USER" "A" order by "A"."USER_ID" desc NULLS LAST) where rownum <= :1',
     },
     bindings: [100],
     pushLimit: true,
@@ -556,10 +597,10 @@ const CASES: SqlCase[] = [
     feature: 'qualified audience table dw.dim_user',
     job: { table: 'dw.dim_user' },
     sql: {
-      sqlite: 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone` from `dw`.`dim_user` as `a`',
-      mysql: 'select `a`.`user_id`, `a`.`user_id`, `a`.`phone` from `dw`.`dim_user` as `a`',
-      postgres: 'select "a"."user_id", "a"."user_id", "a"."phone" from "dw"."dim_user" as "a"',
-      oracle: 'select "A"."USER_ID", "A"."USER_ID", "A"."PHONE" from "DW"."DIM_USER" "A"',
+      sqlite: 'select `a`.`user_id`, `a`.`phone` from `dw`.`dim_user` as `a`',
+      mysql: 'select `a`.`user_id`, `a`.`phone` from `dw`.`dim_user` as `a`',
+      postgres: 'select "a"."user_id", "a"."phone" from "dw"."dim_user" as "a"',
+      oracle: 'select "A"."USER_ID", "A"."PHONE" from "DW"."DIM_USER" "A"',
     },
     bindings: [],
   },
@@ -573,6 +614,7 @@ describe.each(KNEX_DIALECTS)('offline SQL on %s', (dialect) => {
       c.dialectBindings?.[dialect] ?? (dialect === 'oracle' && c.oracleBindings ? c.oracleBindings : c.bindings),
     );
     if (c.pushLimit !== undefined) expect(plan.pushLimit).toBe(c.pushLimit);
+    expect(query.keyAt).toBe('keyAt' in c ? c.keyAt : 0);
   });
 });
 
@@ -617,7 +659,7 @@ destinations:
 
 const ISSUE_SQL: Record<KnexDialect, string> = {
   sqlite:
-    'select `a`.`user_id`, `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dw`.`dim_user` as `a`' +
+    'select `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dw`.`dim_user` as `a`' +
     ' where `a`.`age` between ? and ? and `a`.`city` in (?, ?, ?) and `a`.`gender` = ? and `a`.`value_tier` in (?, ?)' +
     ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?))' +
     ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (?, ?))' +
@@ -625,7 +667,7 @@ const ISSUE_SQL: Record<KnexDialect, string> = {
     ' and not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = ?)' +
     ' order by `a`.`income` desc NULLS LAST, `a`.`user_id` asc',
   mysql:
-    'select `a`.`user_id`, `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dw`.`dim_user` as `a`' +
+    'select `a`.`user_id`, `a`.`name`, `a`.`phone`, `a`.`city` from `dw`.`dim_user` as `a`' +
     ' where `a`.`age` between ? and ? and `a`.`city` in (CAST(? AS BINARY), CAST(? AS BINARY), CAST(? AS BINARY)) and `a`.`gender` = CAST(? AS BINARY) and `a`.`value_tier` in (CAST(? AS BINARY), CAST(? AS BINARY))' +
     ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY)))' +
     ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY), CAST(? AS BINARY)))' +
@@ -633,7 +675,7 @@ const ISSUE_SQL: Record<KnexDialect, string> = {
     ' and not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = CAST(? AS BINARY))' +
     ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc',
   postgres:
-    'select "a"."user_id", "a"."user_id", "a"."name", "a"."phone", "a"."city" from "dw"."dim_user" as "a"' +
+    'select "a"."user_id", "a"."name", "a"."phone", "a"."city" from "dw"."dim_user" as "a"' +
     ' where "a"."age" between $1 and $2 and "a"."city" in ($3, $4, $5) and "a"."gender" = $6 and "a"."value_tier" in ($7, $8)' +
     ' and exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($9))' +
     ' and exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($10, $11))' +
@@ -641,7 +683,7 @@ const ISSUE_SQL: Record<KnexDialect, string> = {
     ' and not exists (select 1 from "orders" as "c" where "c"."user_id" = "a"."user_id" and "c"."paid_at" >= $13 and "c"."paid_at" < $14 and "c"."category" = $15)' +
     ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc',
   oracle:
-    'select "A"."USER_ID", "A"."USER_ID", "A"."NAME", "A"."PHONE", "A"."CITY" from "DW"."DIM_USER" "A"' +
+    'select "A"."USER_ID", "A"."NAME", "A"."PHONE", "A"."CITY" from "DW"."DIM_USER" "A"' +
     ' where "A"."AGE" between :1 and :2 and "A"."CITY" in (:3, :4, :5) and "A"."GENDER" = :6 and "A"."VALUE_TIER" in (:7, :8)' +
     ' and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:9))' +
     ' and exists (select 1 from "USER_TAG" "T" where "T"."USER_ID" = "A"."USER_ID" and "T"."TAG" in (:10, :11))' +

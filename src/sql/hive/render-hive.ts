@@ -10,14 +10,14 @@
 import type { Knex } from 'knex';
 import type { Plan } from '../../plan/plan.ts';
 import { queryBuilder } from '../knex-client.ts';
-import { audienceQuery, countQuery, type SqlQuery } from '../render-query.ts';
+import { audienceQuery, countQuery, keyPosition, type SqlQuery } from '../render-query.ts';
 import { hiveLiteral } from './hive-literal.ts';
 
 // MySQL's compiler: its quoting (backticks) and placeholders (?) are what HiveQL needs.
 const compiler = () => queryBuilder('hive');
 
 export function renderHiveQuery(plan: Plan): SqlQuery {
-  return { sql: renderHiveQL(audienceQuery(compiler(), plan)), bindings: [] };
+  return { sql: renderHiveQL(audienceQuery(compiler(), plan)), bindings: [], ...keyPosition(plan) };
 }
 
 /** COUNT(*) after the first `ruleCount` rules: one step of the dry-run funnel. */
