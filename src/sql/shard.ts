@@ -12,8 +12,10 @@ export function applyShard(qb: Knex.QueryBuilder, _k: Knex, plan: Plan, keyColum
     case 'mysql':
       qb.whereRaw('CRC32(CAST(?? AS CHAR)) % ? = ?', [keyColumn, count, index]);
       break;
+    // The key's text, made in SQL: SQLite hands a function an INTEGER beyond 2^53 as a
+    // rounded double, whose text ('9007199254740992') is another key's (issue 9.4).
     case 'sqlite':
-      qb.whereRaw(`${SQLITE_CRC32_FUNCTION}(??) % ? = ?`, [keyColumn, count, index]);
+      qb.whereRaw(`${SQLITE_CRC32_FUNCTION}(CAST(?? AS TEXT)) % ? = ?`, [keyColumn, count, index]);
       break;
     case 'postgres':
       qb.whereRaw('abs(hashtext(CAST(?? AS text))::bigint) % ? = ?', [keyColumn, count, index]);
