@@ -72,6 +72,7 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
       ? issueAt(source, ['lead', 'fields', i], message)
       : issueAt(source, ['lead', 'fields', name], message, true);
   const table = job.destinations.findIndex((d) => d.type === 'table');
+  const webhook = job.destinations.findIndex((d) => d.type === 'webhook');
   job.lead.fields.forEach((f, i) => {
     if (seen.has(f.name)) issues.push(fieldIssue(i, f.name, `field "${f.name}" appears twice`));
     seen.add(f.name);
@@ -81,6 +82,14 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
           i,
           f.name,
           `"${f.name}" cannot be a column of the table destination (destinations[${table}]): a table needs names of letters, digits and _; rename the field or write to csv, xlsx or webhook`,
+        ),
+      );
+    if (webhook >= 0 && f.name === 'key' && f.column !== job.audience.key)
+      issues.push(
+        fieldIssue(
+          i,
+          f.name,
+          `a field named "key" (column ${f.column}) would collide with the person key (${job.audience.key}) that the webhook destination (destinations[${webhook}]) sends as "key" in each lead; rename the field, e.g. lead.fields: { ${f.column === 'key' ? 'key_value' : f.column}: ${f.column} }`,
         ),
       );
     if (f.column.startsWith('trigger.') && !job.trigger)

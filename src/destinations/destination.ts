@@ -6,6 +6,11 @@ import type { RunTime } from '../plan/time.ts';
 export interface Lead {
   /** The person key, as text (big integers keep every digit). */
   key: string;
+  /**
+   * The person key as the warehouse gave it (a number for an integer column), when known:
+   * the webhook sends it with the same JSON type as a lead field of that column.
+   */
+  keyValue?: unknown;
   /** Lead field values in the order of `fields`. */
   values: unknown[];
   /** The channel the reach step chose for this lead (issue 12): routes it and is recorded in the ledger. */

@@ -12,7 +12,10 @@ export interface PayloadHeader {
 export type PayloadWriter = (batch: number, leads: readonly Lead[]) => Buffer;
 
 export function payloadWriter(header: PayloadHeader): PayloadWriter {
-  // `key` is the person key; a lead field of that name would shadow it, so it is left out.
+  // `key` is the person key. A lead field may be named `key` only when it is the key's own
+  // column (load-job.ts refuses any other for a webhook job): the same value, written once.
+  // The envelope's names (job, run_id, batch, channel, leads) are one level up: lead fields of
+  // those names are kept as they are.
   const columns = header.fields
     .map((name, index) => ({ index, prefix: `,${JSON.stringify(name)}:` }))
     .filter((_, i) => header.fields[i] !== 'key');
@@ -22,7 +25,8 @@ export function payloadWriter(header: PayloadHeader): PayloadWriter {
     const parts = new Array<string>(leads.length);
     for (let i = 0; i < leads.length; i++) {
       const lead = leads[i];
-      let out = '{"key":' + jsonValue(lead.key);
+      // The key with its JSON type (a number stays a number), like a field of its column.
+      let out = '{"key":' + jsonValue(lead.keyValue ?? lead.key);
       for (const c of columns) out += c.prefix + jsonValue(lead.values[c.index]);
       parts[i] = out + '}';
     }

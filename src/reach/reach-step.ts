@@ -119,8 +119,15 @@ export class ReachStep {
   async takeHeld(held: readonly HeldLead[], skip: readonly string[] = []): Promise<Lead[]> {
     for (const key of skip) this.seen.add(key);
     const out: Lead[] = [];
+    // The key as the warehouse gave it survives in the lead field of the key column, if any.
+    const { fields } = this.o.job.lead;
+    const keyField = fields.find((f) => f.column === this.o.job.audience.key)?.name;
     const choices: Choice[] = held.map((h) => ({
-      lead: { key: h.key, values: this.o.job.lead.fields.map((f) => h.fields[f.name] ?? null) },
+      lead: {
+        key: h.key,
+        keyValue: keyField === undefined ? undefined : h.fields[keyField],
+        values: fields.map((f) => h.fields[f.name] ?? null),
+      },
       options: [{ channel: h.channel, address: h.address }],
       cappedBy: [],
     }));
@@ -228,7 +235,7 @@ export class ReachStep {
   private toLead(c: Choice): Lead {
     const { channel, address } = c.options[0];
     const values = this.o.reach.carryChannel ? [...c.lead.values, channel ?? null, address] : c.lead.values;
-    return { key: c.lead.key, values, channel };
+    return { key: c.lead.key, keyValue: c.lead.keyValue, values, channel };
   }
 
   private held(lead: Candidate, channel: string, address: unknown): HeldLead {

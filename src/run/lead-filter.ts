@@ -77,8 +77,8 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
         taken++;
         // The reach step's columns (addresses, opt-out flags) follow the fields.
         if (row.length > 1 + options.fieldCount)
-          leads.push({ key, values, extra: row.slice(1 + options.fieldCount) } as Lead);
-        else leads.push({ key, values });
+          leads.push({ key, keyValue: row[0], values, extra: row.slice(1 + options.fieldCount) } as Lead);
+        else leads.push({ key, keyValue: row[0], values });
       }
       const done = options.limit !== undefined && taken >= options.limit;
       if (done) counts.limit_reached = true;

@@ -264,7 +264,7 @@ function rowKey(row: unknown[], fieldCount: number): string {
 function stripTriggerTime(lead: Lead, times: Map<string, string>): Lead {
   const values = lead.values.slice(0, -1);
   times.set(lead.key, naiveText(lead.values[lead.values.length - 1]));
-  return { key: lead.key, values };
+  return { key: lead.key, keyValue: lead.keyValue, values };
 }
 
 // Drivers give times as text ('2026-11-23 09:00:00', Hive '...00.0', ISO with a T) or Date.
