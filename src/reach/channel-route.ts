@@ -10,6 +10,8 @@ export interface RouteOptions {
   channels?: readonly string[];
   /** Whether the leads carry the channel and address fields. */
   carryChannel: boolean;
+  /** The leads that may still go out at the moment of handing them over (quiet hours: ReachStep.atDelivery). */
+  atDelivery?: (leads: readonly Lead[]) => Promise<Lead[]>;
 }
 
 /** The destination as the pipeline sees it: filtered by channel, with the reach fields. */
@@ -36,7 +38,8 @@ export function routeByChannel(inner: Destination, options: RouteOptions): Desti
       });
     },
     async write(batch) {
-      const mine = takes ? batch.filter((l) => l.channel !== undefined && takes.has(l.channel)) : batch;
+      const routed = takes ? batch.filter((l) => l.channel !== undefined && takes.has(l.channel)) : batch;
+      const mine = options.atDelivery && routed.length > 0 ? await options.atDelivery(routed) : routed;
       // A reshaped lead keeps its key and channel: what the ledger records from the results.
       return inner.write(dropChannelField ? mine.map(shape) : mine);
     },

@@ -50,6 +50,11 @@ export interface ReachRun {
   /** Held leads that are due now, with their channel and address. */
   heldLeads(warehouse: Warehouse): Promise<Lead[]>;
   route(destinations: Destination[], specs: readonly DestinationSpec[]): Destination[];
+  /**
+   * Leads of the last batches held when they were handed to the destinations (their channel
+   * turned quiet after it was chosen), since the last call: the pipeline does not count them as leads.
+   */
+  takeHeldAtDelivery(): number;
   onAcknowledged(leads: readonly Lead[], pending: boolean): Promise<void>;
   settle(outcome: 'ok' | 'failed'): Promise<void>;
 }
@@ -113,7 +118,14 @@ export async function prepareReach(o: ReachRunOptions): Promise<ReachRun> {
       return step.takeHeld(due.deliver, due.skip);
     },
     route: (destinations, specs) =>
-      destinations.map((d, i) => routeByChannel(d, { channels: specs[i]?.channels, carryChannel: reach.carryChannel })),
+      destinations.map((d, i) =>
+        routeByChannel(d, {
+          channels: specs[i]?.channels,
+          carryChannel: reach.carryChannel,
+          atDelivery: (leads) => step.atDelivery(leads),
+        }),
+      ),
+    takeHeldAtDelivery: () => step.takeHeldAtDelivery(),
     async onAcknowledged(leads, pending) {
       if (!step.claims || leads.length === 0) return;
       const pairs = leads.map((l) => ({ key: l.key, channel: l.channel ?? '' }));

@@ -6,6 +6,13 @@
 // Order of the rules for one person, channel by channel in fallback order:
 //   address -> consent -> caps (ledger + other runs' claims) -> quiet hours (hold)
 // Caps are made safe against concurrent runs by claiming before sending (state/touches.ts).
+//
+// Quiet hours are checked twice per lead: when its channel is chosen, and again when the lead
+// is handed to a destination (atDelivery, called by the channel routing), against the clock at
+// that moment. A run's stream batch is delivered after it is decided, and a slow webhook can
+// take minutes over it: a lead whose channel turned quiet meanwhile (a run crossing 21:00) is
+// held then, not sent. The first destination to be handed a lead decides for every other one,
+// so a lead is never sent to one destination and held from another.
 import type { Job } from '../config/load-job.ts';
 import type { Lead } from '../destinations/destination.ts';
 import type { ReachPlan } from '../plan/reach-plan.ts';
@@ -86,6 +93,11 @@ export class ReachStep {
   private readonly caps: CapContext;
   /** Whether this run writes claims (a ledger, not a dry run). */
   readonly claims: boolean;
+  /** The current batch's stream leads, by key, until a destination is handed them: what a late hold needs. */
+  private readonly undelivered = new Map<string, { lead: Candidate; channel: string | undefined; address: unknown }>();
+  /** Per lead of the current batch: handed to the destinations (true) or held at delivery (false). */
+  private readonly handed = new Map<string, boolean>();
+  private heldLate = 0;
 
   constructor(private readonly o: ReachStepOptions) {
     this.counts = o.counts;
@@ -95,6 +107,9 @@ export class ReachStep {
 
   /** Leads of this batch with their channel and address; `done` once lead.limit is reached. */
   async take(candidates: readonly Candidate[]): Promise<{ leads: Lead[]; done: boolean }> {
+    // The previous batch has been handed to every destination (the pipeline awaits it).
+    this.undelivered.clear();
+    this.handed.clear();
     const out: Lead[] = [];
     let queue: Choice[] = [];
     for (const lead of candidates) {
@@ -139,6 +154,50 @@ export class ReachStep {
     return out;
   }
 
+  /**
+   * The leads of `batch` that may go out now, as a destination is about to be handed them:
+   * stream leads whose channel turned quiet since it was chosen are held instead (stored, their
+   * claims released, counted in quiet_hours). Leads held earlier and released by this run pass.
+   */
+  async atDelivery(batch: readonly Lead[]): Promise<Lead[]> {
+    const quiet = this.o.job.quiet_hours?.channels;
+    if (!quiet || this.undelivered.size === 0) return [...batch];
+    const out: Lead[] = [];
+    const held: HeldLead[] = [];
+    for (const lead of batch) {
+      const decided = this.handed.get(lead.key);
+      const pending = this.undelivered.get(lead.key);
+      if (decided === false) continue;
+      if (decided === true || !pending) {
+        out.push(lead);
+        continue;
+      }
+      const late = isQuiet(quiet, pending.channel, this.o.deliveryTime(), this.o.timezone);
+      this.handed.set(lead.key, !late);
+      if (!late) out.push(lead);
+      else held.push(this.held(pending.lead, pending.channel!, pending.address));
+    }
+    this.counts.quiet_hours += held.length;
+    this.heldLate += held.length;
+    this.taken -= held.length; // lead.limit: later batches may fill their places
+    if (held.length > 0 && this.claims) {
+      await storeHolds(this.o.store!, held);
+      await releaseClaims(
+        this.o.store!,
+        this.o.scope,
+        held.map((h) => ({ key: h.key, channel: h.channel })),
+      );
+    }
+    return out;
+  }
+
+  /** Leads held at delivery since the last call: taken before, so not leads of this run after all. */
+  takeHeldAtDelivery(): number {
+    const n = this.heldLate;
+    this.heldLate = 0;
+    return n;
+  }
+
   private full(pending: number): boolean {
     return this.o.limit !== undefined && this.taken + pending >= this.o.limit;
   }
@@ -166,13 +225,12 @@ export class ReachStep {
 
   /** Caps, quiet hours and claims for one round; returns people to try again on a later channel. */
   private async assign(round: Choice[], out: Lead[]): Promise<Choice[]> {
-    const now = this.o.deliveryTime();
     const chosen: Choice[] = [];
     const held: HeldLead[] = [];
     for (const c of round) {
       if (!this.pickUncapped(c)) continue;
       const { channel, address } = c.options[0];
-      if (isQuiet(this.o.job.quiet_hours?.channels, channel, now, this.o.timezone)) {
+      if (isQuiet(this.o.job.quiet_hours?.channels, channel, this.o.deliveryTime(), this.o.timezone)) {
         this.counts.quiet_hours++;
         held.push(this.held(c.lead, channel!, address));
       } else chosen.push(c);
@@ -180,7 +238,10 @@ export class ReachStep {
     if (held.length > 0 && this.claims) await storeHolds(this.o.store!, held);
     const retry: Choice[] = [];
     const ok = this.claims ? await this.claimAndVerify(chosen, retry) : chosen;
-    for (const c of ok) out.push(this.toLead(c));
+    for (const c of ok) {
+      out.push(this.toLead(c));
+      this.undelivered.set(c.lead.key, { lead: c.lead, ...c.options[0] });
+    }
     return retry;
   }
 

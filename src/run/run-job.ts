@@ -271,8 +271,10 @@ async function deliver(
     for await (const rows of warehouse.stream({ ...query }, { batchSize: options.batchSize, signal: options.signal })) {
       const { leads: batch, done } = await filter.take(rows);
       if (batch.length > 0) await destinations.write(batch as Lead[]);
-      leads += batch.length;
-      onLeads(batch.length);
+      // Leads whose channel turned quiet before a destination was handed them were held instead.
+      const sent = batch.length - (options.reach?.takeHeldAtDelivery() ?? 0);
+      leads += sent;
+      onLeads(sent);
       options.reporter.progress({
         job: plan.job.name,
         rows: filter.counts.rows,
