@@ -30,8 +30,7 @@ export async function tableColumns(
 ): Promise<TableColumns> {
   const target = `${spec.connection}.${spec.table}`;
   const [schema, name] = spec.table.includes('.') ? spec.table.split('.', 2) : [undefined, spec.table];
-  const info = schema ? await knex(name).withSchema(schema).columnInfo() : await knex(name).columnInfo();
-  const actual = new Map(Object.keys(info).map((c) => [c.toLowerCase(), c]));
+  const actual = new Map((await columnNames(knex, dialect, schema, name)).map((c) => [c.toLowerCase(), c]));
   if (actual.size === 0)
     throw new RunError(
       `table ${target}: table ${spec.table} does not exist on connection ${spec.connection} (create it first: the lead fields, ${context.keyName ?? 'the person key'}, ${RUN_COLUMNS.join(', ')})`,
@@ -50,6 +49,25 @@ export async function tableColumns(
     if (problem) throw new RunError(`table ${target}: ${problem}`);
   }
   return { columns: wanted.map((c) => actual.get(c.toLowerCase())!), keyColumn, keyIndex };
+}
+
+// The table's column names, in the named database/schema or the connection's own. (knex's
+// columnInfo() on MySQL always reads the connection's default database: `crm.crm_leads` on a
+// connection to another database was reported missing, issue 9.4.)
+async function columnNames(
+  knex: Knex,
+  dialect: TableDialect,
+  schema: string | undefined,
+  name: string,
+): Promise<string[]> {
+  if (dialect === 'mysql') {
+    const [rows] = (await knex.raw(
+      'select column_name as name from information_schema.columns where table_schema = coalesce(?, database()) and table_name = ? order by ordinal_position',
+      [schema ?? null, name],
+    )) as [{ name: string }[]];
+    return rows.map((r) => r.name);
+  }
+  return Object.keys(schema ? await knex(name).withSchema(schema).columnInfo() : await knex(name).columnInfo());
 }
 
 // Why upsert cannot run on this table, or undefined when the unique index is there.

@@ -1,4 +1,5 @@
-// `validate --connect`: every table and column a job names (table-refs.ts) looked up in the
+// `validate --connect`: every table and column a job names (table-refs.ts), and each table
+// destination's table (check-destination-tables.ts), looked up in the
 // real catalogue of its connection. Each one missing is a SpecIssue at the key that names it
 // (file:line:column, audience.where.citty), never at an internal alias of the compiled SQL.
 import { isSeq } from 'yaml';
@@ -11,6 +12,7 @@ import { issueAt, readYamlSource } from '../config/yaml-source.ts';
 import { SpecError, type SpecIssue } from '../errors.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import { INTROSPECTED, tableColumns } from '../warehouses/table-columns.ts';
+import { checkDestinationTables } from './check-destination-tables.ts';
 
 export interface TableCheck {
   /** Each missing table or column, at its position in the job file. */
@@ -65,6 +67,7 @@ export async function checkJobTables(job: Job, connections: Connections): Promis
       await warehouse.close();
     }
   }
+  issues.push(...(await checkDestinationTables(job, connections, source, skipped)));
   return { issues: unique(issues), skipped };
 }
 
