@@ -154,9 +154,10 @@ describe('二次触达 on the demo: the push job delivers, the clickers are call
     });
     expect(push.stderr).not.toMatch(/error/i);
     expect(push.code).toBe(0);
-    const pushed = receiver.acknowledged.flatMap(
-      (q) => (JSON.parse(q.body) as { leads: { key: string; channel: string; address: string }[] }).leads,
-    );
+    // The key keeps its column's JSON type (user_id is a number); compared as text below.
+    const pushed = receiver.acknowledged
+      .flatMap((q) => (JSON.parse(q.body) as { leads: { key: number; channel: string; address: string }[] }).leads)
+      .map((l) => ({ ...l, key: String(l.key) }));
     // The push went out on app_push to the bound device token.
     expect(pushed.find((l) => l.key === '100019')).toMatchObject({ channel: 'app_push' });
     expect(pushed.find((l) => l.key === '100019')?.address).toMatch(/^tok_/);
