@@ -37,6 +37,7 @@ destinations:
 describe('quiet hours checked when each lead is handed to its destination', () => {
   let wh: TestDatabase;
   let crm: TestDatabase;
+  let crm2: TestDatabase;
   const dir = mkdtempSync(join(tmpdir(), 'crm-leads-quiet-delivery-'));
   const state = join(dir, 'state.db');
   let connections: Connections;
@@ -56,34 +57,43 @@ describe('quiet hours checked when each lead is handed to its destination', () =
         rows: MEMBERS.map((id) => ({ user_id: id, channel: 'outbound_call', address: `1390000000${id}` })),
       },
     ]);
-    await crm.knex.schema.createTable('crm_calls', (t) => {
-      t.bigInteger('user_id');
-      t.string('name');
-      t.string('address');
-      t.string('job');
-      t.string('run_id');
-      t.string('channel');
-      t.string('delivered_at');
-    });
+    crm2 = await createTestDatabase('sqlite', 'quiet_delivery_crm2');
+    for (const [db, table] of [
+      [crm, 'crm_calls'],
+      [crm, 'calls_a'],
+      [crm2, 'calls_b'],
+    ] as const)
+      await db.knex.schema.createTable(table, (t) => {
+        t.bigInteger('user_id');
+        t.string('name');
+        t.string('address');
+        t.string('job');
+        t.string('run_id');
+        t.string('channel');
+        t.string('delivered_at');
+      });
     connections = {
       file: join(dir, 'connections.yaml'),
       byName: new Map([
         ['wh', wh.connection],
         ['crm', crm.connection],
+        ['crm2', crm2.connection],
       ]),
     };
   });
   afterAll(async () => {
     await wh?.drop();
     await crm?.drop();
+    await crm2?.drop();
   });
 
-  const called = (db: Database.Database) =>
-    (db.prepare('select user_id from crm_calls order by user_id').all() as { user_id: number }[]).map((r) => r.user_id);
+  const called = (db: Database.Database, table = 'crm_calls') =>
+    (db.prepare(`select user_id from ${table} order by user_id`).all() as { user_id: number }[]).map((r) => r.user_id);
+  const sqliteFile = (db: TestDatabase) => (db.connection as { path: string }).path;
 
   it('a run from 20:59:58 hands over 1 and 2, then holds 3, 4 and 5 at 21:00:00; the 09:00 run calls them', async () => {
     const job = loadJob(join(dir, 'late-calls.yaml'), connections, {}, JOB);
-    const reader = new Database((crm.connection as { path: string }).path, { readonly: true });
+    const reader = new Database(sqliteFile(crm), { readonly: true });
     try {
       const run = (at: string) => {
         const start = resolveRunTime(at, job.timezone).epochMs;
@@ -119,6 +129,46 @@ describe('quiet hours checked when each lead is handed to its destination', () =
       expect(called(reader)).toEqual([1, 1, 2, 2, 3, 4, 5]);
     } finally {
       reader.close();
+    }
+  });
+
+  it('two destinations of the call list: each lead is sent to both or held from both, never split', async () => {
+    const job = loadJob(
+      join(dir, 'late-calls-two.yaml'),
+      connections,
+      {},
+      JOB.replace('name: late-calls', 'name: late-calls-two').replace(
+        '  - { type: table, connection: crm, table: crm_calls, batch_size: 1 }',
+        '  - { type: table, connection: crm, table: calls_a, batch_size: 1 }\n' +
+          '  - { type: table, connection: crm2, table: calls_b, batch_size: 1 }',
+      ),
+    );
+    expect(job.destinations).toHaveLength(2);
+    const a = new Database(sqliteFile(crm), { readonly: true });
+    const b = new Database(sqliteFile(crm2), { readonly: true });
+    try {
+      const at = '2026-11-23T20:59:58';
+      const start = resolveRunTime(at, job.timezone).epochMs;
+      // The clock follows the first destination only: the second may be a lead ahead or behind,
+      // so where the run stops is not fixed, but the two lists must agree.
+      const clock = () => start + 1000 * called(a, 'calls_a').length;
+      const summary = await runJob(job, { connections, reporter: silentReporter, at, state, clock });
+      const sent = called(a, 'calls_a');
+      expect(called(b, 'calls_b')).toEqual(sent);
+      expect(sent).toEqual(MEMBERS.slice(0, sent.length)); // in key order, from 1 on
+      expect(sent.length).toBeGreaterThanOrEqual(1); // 1 is handed over at 20:59:58
+      expect(summary.leads).toBe(sent.length);
+      const store = await openStateStore(state);
+      try {
+        const held = (await listHolds(store, 'late-calls-two')).map((h) => Number(h.key)).sort((x, y) => x - y);
+        expect(held).toEqual(MEMBERS.slice(sent.length));
+        expect(summary.counts.quiet_hours).toBe(held.length);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      a.close();
+      b.close();
     }
   });
 });
