@@ -88,7 +88,7 @@ export function xlsxDestination(options: XlsxOptions, leadsPerSheet = LEADS_PER_
       }
       written += batch.length;
       // Let the zip reach the file before taking more (and surface a write error now).
-      await Promise.race([zipped, new Promise((next) => setImmediate(next))]);
+      await Promise.race([zipped, sheetDrained(sheet!)]);
       return { delivered: batch, failed: [] };
     },
     async close(outcome): Promise<DestinationSummary> {
@@ -110,6 +110,30 @@ export function xlsxDestination(options: XlsxOptions, leadsPerSheet = LEADS_PER_
     },
   };
   return self;
+}
+
+/** XML of a sheet that may wait for the zip's deflate before the next batch is taken: 4 MB. */
+const SHEET_BACKLOG_BYTES = 4 * 1024 * 1024;
+
+/** The zip entry a sheet writes into: archiver's PassThrough (readable-stream), its buffer state. */
+interface ZipEntryInput {
+  _writableState?: { length: number; needDrain: boolean };
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+// exceljs's sheet stream (StreamBuf) hands every 64 KB of XML to the zip entry without waiting
+// for it (exceljs issues #1894, #2916): when rows come faster than deflate, the XML piles up in
+// the entry's PassThrough (about 500 MB for 1M leads). So each batch waits while that backlog
+// is over SHEET_BACKLOG_BYTES, which keeps memory flat whatever the number of leads. Before
+// archiver takes the entry there is nothing to wait for: the XML stays in exceljs's own buffer.
+async function sheetDrained(sheet: ExcelJS.Worksheet): Promise<void> {
+  const { pipes } = (sheet as unknown as { stream: { pipes: ZipEntryInput[] } }).stream;
+  for (const entry of pipes) {
+    const state = entry._writableState;
+    if (state && state.length > SHEET_BACKLOG_BYTES && state.needDrain)
+      await new Promise<void>((next) => entry.once('drain', next));
+  }
+  await new Promise((next) => setImmediate(next));
 }
 
 // The stream exceljs writes its zip into: every chunk goes to the temporary file with its

@@ -22,7 +22,7 @@ import { NAIVE_FORMAT, naiveMinus, type RunTime } from '../plan/time.ts';
 import { queryBuilder } from '../sql/knex-client.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere, whereCompare } from '../sql/where.ts';
-import { latestDeliveries, type LatestDelivery } from '../state/deliveries.ts';
+import { LatestDeliveries, latestDeliveries, type LatestDelivery } from '../state/deliveries.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
 import { count } from '../plural.ts';
@@ -69,7 +69,7 @@ export async function loadFollowUp(
   const fu = job.audience.follow_up!;
   // A dry run without a ledger yet: nobody was delivered.
   const latest = !store
-    ? new Map<string, LatestDelivery>()
+    ? new LatestDeliveries()
     : await latestDeliveries(store, {
         job: fu.job,
         fromMs: at.epochMs - fu.within * 1000,
