@@ -30,7 +30,8 @@ export async function compileCommand(
     const plan = planJob(job, at, dialect, { shard: parseShard(opts.shard) });
     const query = await renderForDialect(plan);
     const on = opts.dialect === undefined ? `on ${job.source} ` : '';
-    const header = `-- ${job.name} ${on}(${plan.dialect}) at ${at.iso}`;
+    const note = at.note ? `\n-- ${at.note}` : '';
+    const header = `-- ${job.name} ${on}(${plan.dialect}) at ${at.iso}${note}`;
     if (opts.bindings)
       process.stdout.write(`${header}\n${query.sql};\n-- bindings: ${JSON.stringify(query.bindings)}\n`);
     else process.stdout.write(`${header}\n${showValues(query)};\n`);

@@ -90,6 +90,7 @@ export async function runCommand(jobFiles: string[], opts: RunCommandOptions): P
 
 // With json logs, the funnel is one record with the structured steps, not drawn lines.
 function describe(s: RunSummary, jsonLog?: Pick<CliReporter, 'info'>): void {
+  if (s.at_note) printErr(`warning: ${s.job}: ${s.at_note}`, 'warn');
   if (s.funnel && jsonLog) {
     jsonLog.info(`${s.job}: dry run at ${s.at}, nothing written`, {
       event: 'funnel',

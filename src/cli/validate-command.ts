@@ -1,6 +1,6 @@
 // `crm-leads validate`: jobs and connections checked without connecting; with --connect,
 // also every table and column the jobs name, on their connections (exit 2 when one is missing).
-import { SpecError, type SpecIssue } from '../errors.ts';
+import { formatIssue, SpecError, type SpecIssue } from '../errors.ts';
 import { count } from '../plural.ts';
 import { loadInputs } from './load-inputs.ts';
 import { handleError, printErr } from './output.ts';
@@ -26,7 +26,10 @@ export async function validateCommand(
     }
     if (issues.length) throw new SpecError(issues);
     const checked = opts.connect ? ', tables and columns checked' : '';
-    for (const job of jobs) printErr(`ok: ${job.file} (${job.name}, source ${job.source}${checked})`);
+    for (const job of jobs) {
+      for (const warning of job.warnings ?? []) printErr(`warning: ${formatIssue(warning)}`, 'warn');
+      printErr(`ok: ${job.file} (${job.name}, source ${job.source}${checked})`);
+    }
     printErr(`ok: ${connections.file} (${count(connections.byName.size, 'connection')})`);
   } catch (err) {
     handleError(err);

@@ -1,5 +1,8 @@
 // Durations as the job spec writes them: an integer and a unit, s m h d ("30d", "90m").
 // s, m and h are elapsed time; d is calendar days in the job's timezone (see plan/time.ts).
+// A window that reaches back from the run's time keeps the unit (a Lookback): 24h and 1d are
+// different windows across a DST change. Gaps between stored event times are plain seconds,
+// measured on the naive values the warehouse holds (where 1d and 24h are the same).
 import { z } from 'zod';
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
@@ -36,10 +39,35 @@ export function formatDuration(seconds: number): string {
 }
 
 /**
+ * How far a window reaches back from the run's time `at`, as the job wrote it (issue 9):
+ * `s`, `m`, `h` are elapsed time (`seconds` before the instant `at`); `d` is calendar days (the
+ * same wall-clock time `days` days earlier in the job's timezone). Resolved by plan/time.ts.
+ */
+export interface Lookback {
+  /** Elapsed seconds; for days, the nominal length days × 86400 (for ordering and maxima only). */
+  seconds: number;
+  /** Set when written in days (`30d`): calendar days. */
+  days?: number;
+}
+
+/** A window length key (trigger.within, behaviour within, ...): a durationSchema that keeps the unit. */
+export function lookbackSchema() {
+  return checkedDuration({}).transform((value): Lookback => {
+    const seconds = parseDuration(String(value))!;
+    return durationUnit(String(value)) === 'd' ? { seconds, days: seconds / 86400 } : { seconds };
+  });
+}
+
+/**
  * A duration key of the job spec, as seconds: a whole number and a unit s, m, h or d, at most
  * MAX_DURATION_SECONDS; positive unless `allowZero`. Every message quotes the value as typed.
  */
 export function durationSchema(options: { allowZero?: boolean; example?: string } = {}) {
+  return checkedDuration(options).transform((value) => parseDuration(String(value))!);
+}
+
+// The value as typed, checked: a duration, at most the maximum, positive unless allowZero.
+function checkedDuration(options: { allowZero?: boolean; example?: string }) {
   return (
     z
       // A bare number (within: 30) gets the duration message below, not "expected string".
@@ -61,6 +89,5 @@ export function durationSchema(options: { allowZero?: boolean; example?: string 
         else if (seconds === 0 && !options.allowZero)
           ctx.addIssue({ code: 'custom', message: `${shown}: a duration must be positive` });
       })
-      .transform((value) => parseDuration(String(value))!)
   );
 }

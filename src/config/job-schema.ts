@@ -2,8 +2,9 @@
 // strict objects so that a misspelt key is an error with a suggestion, never ignored.
 import { z } from 'zod';
 import { aggregateKeys, hasAggregate, NEEDS_AGGREGATE } from './behaviour-schema.ts';
-import { durationSchema } from './duration.ts';
+import { durationSchema, lookbackSchema } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
+import { timeZoneProblem } from './time-zone.ts';
 import { whereSchema } from './where-schema.ts';
 import {
   consentSchema,
@@ -22,6 +23,8 @@ const tableName = z
   .string()
   .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
 const duration = durationSchema();
+/** How far a window reaches back from the run's time: s/m/h elapsed, d calendar days (duration.ts). */
+const lookback = lookbackSchema();
 /** A duration that may be zero (realtime.lateness, realtime.start). */
 const durationOrZero = durationSchema({ allowZero: true, example: '30s' });
 const text = z.union([z.string(), z.number()]).transform(String);
@@ -86,7 +89,7 @@ const behaviour = z
     name: identifier.default('event_name'),
     time: identifier.default('event_time'),
     event: text.optional(),
-    within: duration,
+    within: lookback,
     where: whereSchema,
     partition: partition.optional(),
     ...aggregateKeys,
@@ -108,7 +111,7 @@ const response = z.strictObject({
 const followUp = z
   .strictObject({
     job: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'a job name (lower-case letters, digits, _ and -)' }),
-    within: duration,
+    within: lookback,
     channel: z.string().min(1).optional(),
     responded: response.optional(),
     not_responded: response.optional(),
@@ -160,7 +163,7 @@ const trigger = z.strictObject({
   /** A unique event id: among events at the same time, the greatest (as text) is A. */
   id: identifier.optional(),
   event: text,
-  within: duration,
+  within: lookback,
   where: whereSchema,
   partition: partition.optional(),
   item: z
@@ -182,7 +185,7 @@ const converted = z.strictObject({
   table: tableName,
   key: identifier.optional(),
   time: identifier,
-  within: duration,
+  within: lookback,
   where: whereSchema,
   partition: partition.optional(),
 });
@@ -297,7 +300,13 @@ export const jobSchema = z.strictObject({
   }),
   description: z.string().optional(),
   source: z.string().min(1),
-  timezone: z.string().default('UTC').refine(isTimeZone, { message: 'not an IANA time zone such as Asia/Shanghai' }),
+  timezone: z
+    .string()
+    .default('UTC')
+    .superRefine((zone, ctx) => {
+      const problem = timeZoneProblem(zone);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   schedule: z.string().optional(),
   realtime: realtime.optional(),
   audience,
@@ -322,15 +331,6 @@ export type CsvDestinationSpec = z.output<typeof csvDestination>;
 export type XlsxDestinationSpec = z.output<typeof xlsxDestination>;
 export type WebhookDestinationSpec = z.output<typeof webhookDestination>;
 export type TableDestinationSpec = z.output<typeof tableDestination>;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // Keys users most often put one level too high or in the wrong section, and where they belong.
 // (A key that exists elsewhere in the spec would otherwise be answered with itself: "did you

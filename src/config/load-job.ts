@@ -15,7 +15,11 @@ import { firesMoreThanOncePerDay, validateSchedule } from './schedule-check.ts';
 import { checkReach } from './reach-check.ts';
 import { checkTrigger } from './trigger-check.ts';
 
-export type Job = RawJob & { file: string };
+export type Job = RawJob & {
+  file: string;
+  /** What `validate` warns about without refusing the job (a job without timezone: UTC assumed). */
+  warnings?: SpecIssue[];
+};
 
 export function loadJob(file: string, connections: Connections | undefined, env = process.env, text?: string): Job {
   const path = resolve(file);
@@ -37,6 +41,15 @@ export function loadJob(file: string, connections: Connections | undefined, env 
   const parsed = jobSchema.safeParse(raw);
   if (!parsed.success) throw new SpecError(zodIssues(source, parsed.error, JOB_KEYS, [], JOB_KEY_PLACES));
   const job: Job = { ...parsed.data, file: path };
+  if ((raw as { timezone?: unknown }).timezone === undefined)
+    job.warnings = [
+      {
+        file: path,
+        key: 'timezone',
+        message:
+          'not set: the warehouse times are read as UTC; write the zone they are in, an IANA name such as timezone: Asia/Shanghai',
+      },
+    ];
   crossCheck(job, source, connections, issues);
   if (issues.length) throw new SpecError(issues);
   for (const d of job.destinations) {

@@ -2,7 +2,7 @@
 // opt-outs (consent), the channel or ordered fallback of channels (lead.channel), quiet hours
 // per channel, and the cooldown as a list of frequency-cap rules (exclude.delivered).
 import { z } from 'zod';
-import { durationSchema } from './duration.ts';
+import { durationSchema, type Lookback, lookbackSchema } from './duration.ts';
 import { isIdentifier, isTableName } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
 
@@ -13,6 +13,7 @@ const tableName = z
   .string()
   .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
 const duration = durationSchema();
+const lookback = lookbackSchema();
 
 /**
  * A channel name as the ledger stores it (at most 100 characters). The seed's channels are
@@ -116,8 +117,8 @@ export const quietHoursSchema = z.record(z.string(), z.unknown()).transform((raw
 
 /** One cooldown / frequency-cap rule: at most `max` deliveries in [at - within, at). */
 export interface DeliveredRule {
-  /** seconds */
-  within: number;
+  /** How far back deliveries count: s/m/h elapsed, d calendar days (duration.ts). */
+  within: Lookback;
   scope: 'job' | 'all';
   /** Only deliveries on this channel count (and only leads going out on it are capped). */
   channel?: string;
@@ -128,7 +129,7 @@ export interface DeliveredRule {
 }
 
 const deliveredRule = z.strictObject({
-  within: duration,
+  within: lookback,
   scope: z.enum(['job', 'all']).default('job'),
   channel: channelName.optional(),
   max: z.number().int().positive().optional(),
@@ -149,7 +150,7 @@ const deliveredList = z
 const deliveredObject = deliveredRule.transform((r): DeliveredRule[] => [
   { ...toRule(r), legacy: r.channel === undefined && r.max === undefined },
 ]);
-const deliveredDuration = duration.transform((within): DeliveredRule[] => [
+const deliveredDuration = lookback.transform((within): DeliveredRule[] => [
   { within, scope: 'job', max: 1, legacy: true },
 ]);
 

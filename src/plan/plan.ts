@@ -3,7 +3,8 @@
 import type { Dialect } from '../config/connection-schema.ts';
 import type { Job } from '../config/load-job.ts';
 import { planReach, type ReachPlan } from './reach-plan.ts';
-import { naiveMinus, type RunTime } from './time.ts';
+import { type RunTime, windowStart } from './time.ts';
+import type { Lookback } from '../config/duration.ts';
 
 export interface Window {
   /** inclusive */
@@ -71,13 +72,18 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
     dialect,
     header: job.lead.fields.map((f) => f.name),
     convertedInWarehouse,
-    convertedWindow: converted && { from: naiveMinus(at.local, converted.within), to: at.local },
-    triggerWindow: job.trigger && { from: naiveMinus(at.local, job.trigger.within), to: at.local },
-    behaviourWindows: job.audience.behaviour?.map((b) => ({ from: naiveMinus(at.local, b.within), to: at.local })),
+    convertedWindow: converted && backFrom(at, converted.within),
+    triggerWindow: job.trigger && backFrom(at, job.trigger.within),
+    behaviourWindows: job.audience.behaviour?.map((b) => backFrom(at, b.within)),
     pushLimit: job.lead.limit !== undefined && !streamDrops,
     shard: options.shard,
     followUpKeys: options.followUpKeys,
     slice: options.slice,
     reach,
   };
+}
+
+/** [at - back, at) as naive local bounds: s/m/h elapsed, d calendar days (plan/time.ts). */
+export function backFrom(at: RunTime, back: Lookback): Window {
+  return { from: windowStart(at, back).local, to: at.local };
 }

@@ -5,6 +5,7 @@
 // start of the run, plus the touches of other runs read after claiming (see state/touches.ts):
 // those include runs in flight right now, whatever their at.
 import type { DeliveredRule } from '../config/reach-schema.ts';
+import { windowStartMs } from '../plan/time.ts';
 import { TABLES } from '../state/schema.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Touch } from '../state/touches.ts';
@@ -12,6 +13,8 @@ import type { Touch } from '../state/touches.ts';
 export interface CapContext {
   job: string;
   atMs: number;
+  /** The job's timezone: a rule written in days counts calendar days in it. */
+  timezone: string;
   rules: readonly DeliveredRule[];
 }
 
@@ -23,7 +26,7 @@ export function cappingRule(
 ): DeliveredRule | undefined {
   for (const rule of ctx.rules) {
     if (rule.channel !== undefined && rule.channel !== channel) continue;
-    const fromMs = ctx.atMs - rule.within * 1000;
+    const fromMs = windowStartMs(ctx.atMs, ctx.timezone, rule.within);
     const runs = new Set<string>();
     for (const t of touches) {
       if (rule.scope === 'job' && t.job !== ctx.job) continue;
@@ -38,7 +41,7 @@ export function cappingRule(
 
 /** The earliest logical time any rule looks back to (epoch ms). */
 export function historyStart(ctx: CapContext): number {
-  return ctx.atMs - Math.max(...ctx.rules.map((r) => r.within)) * 1000;
+  return Math.min(...ctx.rules.map((r) => windowStartMs(ctx.atMs, ctx.timezone, r.within)));
 }
 
 /**

@@ -38,7 +38,7 @@ export async function loadOptOutsElsewhere(job: Job, at: RunTime, connections: C
     dialect === 'hive'
       ? { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] }
       : qb.toSQL().toNative();
-  const warehouse = await openWarehouse(consent.source!, spec);
+  const warehouse = await openWarehouse(consent.source!, spec, { timezone: at.timezone, atMs: at.epochMs });
   const optOuts: OptOuts = new Map();
   try {
     for await (const rows of warehouse.stream({ sql, bindings: [...bindings] }, { batchSize: 10000 }))

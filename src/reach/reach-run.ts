@@ -67,7 +67,7 @@ export async function prepareReach(o: ReachRunOptions): Promise<ReachRun> {
   const startedClock = clock();
   const scope: TouchScope = { job: job.name, runId: o.runId, atMs: at.epochMs, startedMs: o.startedMs ?? Date.now() };
   const rules = job.exclude.delivered ?? [];
-  const capCtx = { job: job.name, atMs: at.epochMs, rules };
+  const capCtx = { job: job.name, atMs: at.epochMs, timezone: at.timezone, rules };
   let history = new Map<string, Touch[]>();
   if (rules.length > 0) {
     if (o.store) history = await loadDeliveryHistory(o.store, capCtx);

@@ -101,7 +101,12 @@ export class ReachStep {
 
   constructor(private readonly o: ReachStepOptions) {
     this.counts = o.counts;
-    this.caps = { job: o.job.name, atMs: o.scope.atMs, rules: o.job.exclude.delivered ?? [] };
+    this.caps = {
+      job: o.job.name,
+      atMs: o.scope.atMs,
+      timezone: o.job.timezone,
+      rules: o.job.exclude.delivered ?? [],
+    };
     this.claims = o.store !== undefined && !o.preview;
   }
 

@@ -32,7 +32,7 @@ export async function loadConvertedKeys(
     dialect === 'hive'
       ? { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] }
       : qb.toSQL().toNative();
-  const warehouse = await openWarehouse(c.source!, spec);
+  const warehouse = await openWarehouse(c.source!, spec, { timezone: plan.at.timezone, atMs: plan.at.epochMs });
   const keys = new Set<string>();
   try {
     for await (const rows of warehouse.stream({ sql, bindings: [...bindings] }, { batchSize: 10000 }))

@@ -18,7 +18,7 @@ import { DateTime } from 'luxon';
 import type { Job } from '../config/load-job.ts';
 import type { ResponseSpec } from '../config/job-schema.ts';
 import type { Dialect } from '../config/connection-schema.ts';
-import { NAIVE_FORMAT, naiveMinus, type RunTime } from '../plan/time.ts';
+import { NAIVE_FORMAT, type RunTime, windowStart } from '../plan/time.ts';
 import { queryBuilder } from '../sql/knex-client.ts';
 import { naiveTime } from '../sql/time-arithmetic.ts';
 import { applyWhere, whereCompare } from '../sql/where.ts';
@@ -72,7 +72,7 @@ export async function loadFollowUp(
     ? new LatestDeliveries()
     : await latestDeliveries(store, {
         job: fu.job,
-        fromMs: at.epochMs - fu.within * 1000,
+        fromMs: windowStart(at, fu.within).epochMs,
         toMs: at.epochMs,
         channel: fu.channel,
       });
@@ -129,7 +129,7 @@ async function responseQuery(
   const k = queryBuilder(dialect);
   const key = `r.${r.key ?? job.audience.key}`;
   const qb = whereCompare(k(`${r.table} as r`).select(key, `r.${r.time}`), `r.${r.name}`, '=', r.event)
-    .where(`r.${r.time}`, '>=', naiveTime(k, dialect, naiveMinus(at.local, job.audience.follow_up!.within)))
+    .where(`r.${r.time}`, '>=', naiveTime(k, dialect, windowStart(at, job.audience.follow_up!.within).local))
     // not_responded: an event exactly at `at` still counts (delivered_at + W <= at, so it lies in
     // the wait) and the verdict is final, as for not_followed_by; responded: before `at`.
     .where(`r.${r.time}`, job.audience.follow_up!.not_responded ? '<=' : '<', naiveTime(k, dialect, at.local));

@@ -54,6 +54,8 @@ export interface RunSummary {
   job: string;
   run_id: string;
   at: string;
+  /** --at named a local time that happens twice (clocks going back): which one the run took. */
+  at_note?: string;
   status: 'ok' | 'partial' | 'failed' | 'dry_run';
   /** A --csv run without --record: nothing was recorded in the ledger. */
   preview?: true;
@@ -97,7 +99,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   let counts: FilterCounts | undefined;
   let reach: ReachRun | undefined;
   try {
-    warehouse = await openWarehouse(job.source, source);
+    warehouse = await openWarehouse(job.source, source, { timezone: at.timezone, atMs: at.epochMs });
     const convertedKeys = await loadConvertedKeys(plan, options.connections, options.reporter);
     // A dry run or a preview reads an existing ledger only if the job has a cooldown, and never creates one.
     // With a reach step (channels, caps) the cooldown is one of its caps instead.
@@ -142,6 +144,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       job: job.name,
       run_id: runId,
       at: at.iso,
+      ...(at.note ? { at_note: at.note } : {}),
       status,
       leads: leadsCounted,
       counts: filter.counts,

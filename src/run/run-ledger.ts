@@ -1,7 +1,7 @@
 // A run's life in the ledger: take the job's lock (or wait for it), clean up after a run that
 // died, record the start, answer "who was delivered in the window", record the end, release.
 import type { Shard } from '../plan/plan.ts';
-import type { RunTime } from '../plan/time.ts';
+import { type RunTime, windowStart } from '../plan/time.ts';
 import type { Job } from '../config/load-job.ts';
 import { deliveredInWindow, discardAbandonedPending } from '../state/deliveries.ts';
 import { acquireJobLock, describeHolder, type JobLock } from '../state/locks.ts';
@@ -103,7 +103,7 @@ export async function loadDeliveredKeys(
   for (const rule of rules) {
     for (const key of await deliveredInWindow(store, {
       job: rule.scope === 'job' ? job.name : undefined,
-      fromMs: at.epochMs - rule.within * 1000,
+      fromMs: windowStart(at, rule.within).epochMs,
       toMs: at.epochMs,
       // Beyond this job, the slot's other jobs at the same `at` count; this job's own are a re-run's.
       sameAtExceptJob: rule.scope === 'job' ? undefined : job.name,

@@ -1,5 +1,6 @@
 // MySQL / MariaDB through mysql2: rows as arrays, streamed with backpressure; dates, DECIMALs
 // and big integers as strings so nothing is shifted by the Node process's timezone or rounded.
+import { DateTime } from 'luxon';
 import type * as Mysql2 from 'mysql2';
 import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
@@ -9,6 +10,7 @@ import {
   DEFAULT_BATCH_SIZE,
   loadDriver,
   type Row,
+  type SessionZone,
   type StreamOptions,
   type Warehouse,
 } from './warehouse.ts';
@@ -36,6 +38,16 @@ export function mysqlOptions(spec: MysqlSpec): Mysql2.ConnectionOptions {
   };
 }
 
+/**
+ * The session time_zone for a run: the job zone's UTC offset at the run's time ('+08:00').
+ * Not the zone's name: MySQL and MariaDB know names only from their time zone tables, which many
+ * servers never load (SET time_zone = 'Asia/Shanghai' fails there). So TIMESTAMP columns are
+ * read at one offset per run: exact unless a DST change falls inside the run's window.
+ */
+export function sessionTimeZone(zone: SessionZone): string {
+  return DateTime.fromMillis(zone.atMs, { zone: zone.timezone }).toFormat('ZZ');
+}
+
 // The server stops a running statement only when told on another connection.
 async function killQuery(mysql: typeof Mysql2, spec: MysqlSpec, threadId: number | null): Promise<void> {
   if (threadId === null) return;
@@ -61,8 +73,19 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
   }
   conn.on('error', () => {}); // surfaced through the query that was running
   let busy = false;
+  let sessionOffset: string | undefined;
   return {
     dialect: 'mysql',
+    async setTimeZone(zone: SessionZone) {
+      const offset = sessionTimeZone(zone);
+      if (offset === sessionOffset) return;
+      try {
+        await conn.promise().query({ sql: 'SET time_zone = ?', values: [offset] });
+      } catch (err) {
+        throw databaseError(name, err);
+      }
+      sessionOffset = offset;
+    },
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       busy = true;
       const nextBatch = resultBatches(conn, query, opts.batchSize ?? DEFAULT_BATCH_SIZE);

@@ -4,16 +4,26 @@ import { type ConnectionSpec, DEFAULT_READ_TIMEOUT } from '../config/connection-
 import { parseDuration } from '../config/duration.ts';
 import { keyFirst } from './key-first.ts';
 import { guardWarehouse } from './lost-connection.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { SessionZone, Warehouse } from './warehouse.ts';
 
 /**
- * Opens the warehouse a connection names.
- * @throws RunError when the engine's optional driver package is missing or the connection fails.
+ * Opens the warehouse a connection names; with `zone`, its session reads time in the job's zone
+ * (Warehouse.setTimeZone).
+ * @throws RunError when the engine's optional driver package is missing, the connection fails
+ * or the server refuses the time zone.
  */
-export async function openWarehouse(name: string, spec: ConnectionSpec): Promise<Warehouse> {
+export async function openWarehouse(name: string, spec: ConnectionSpec, zone?: SessionZone): Promise<Warehouse> {
   // Hive bounds each call by its own query_timeout; SQLite is embedded and cannot go silent.
   const readTimeout = 'read_timeout' in spec ? parseDuration(spec.read_timeout ?? DEFAULT_READ_TIMEOUT) : undefined;
-  return keyFirst(guardWarehouse(name, await openEngine(name, spec), readTimeout && readTimeout * 1000));
+  const warehouse = keyFirst(guardWarehouse(name, await openEngine(name, spec), readTimeout && readTimeout * 1000));
+  if (zone && warehouse.setTimeZone)
+    try {
+      await warehouse.setTimeZone(zone);
+    } catch (err) {
+      await warehouse.close();
+      throw err;
+    }
+  return warehouse;
 }
 
 async function openEngine(name: string, spec: ConnectionSpec): Promise<Warehouse> {

@@ -10,6 +10,7 @@ import {
   DEFAULT_BATCH_SIZE,
   loadDriver,
   type Row,
+  type SessionZone,
   type StreamOptions,
   type Warehouse,
 } from './warehouse.ts';
@@ -72,8 +73,20 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
   } catch (err) {
     throw databaseError(name, err);
   }
+  let sessionZone: string | undefined;
   return {
     dialect: 'postgres',
+    // The IANA name: PostgreSQL has its own tz database, so timestamptz values are compared with
+    // the naive bounds, and printed, in the job's zone at each value's own offset.
+    async setTimeZone(zone: SessionZone) {
+      if (zone.timezone === sessionZone) return;
+      try {
+        await client.query("SELECT set_config('TimeZone', $1, false)", [zone.timezone]);
+      } catch (err) {
+        throw databaseError(name, err);
+      }
+      sessionZone = zone.timezone;
+    },
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
       const rows = client.query(

@@ -11,8 +11,25 @@ export interface StreamOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The zone a run reads time in: the job's timezone, at the run's time (epoch ms). Sessions of
+ * engines with zone-carrying columns (PostgreSQL timestamptz, MySQL/MariaDB TIMESTAMP) compare
+ * the naive bounds with them, and print their values, in it.
+ */
+export interface SessionZone {
+  timezone: string;
+  atMs: number;
+}
+
 export interface Warehouse {
   readonly dialect: Dialect;
+  /**
+   * Sets the session's time zone for the next queries (issue 9). PostgreSQL takes the IANA name
+   * (exact across DST changes); MySQL/MariaDB the zone's UTC offset at `atMs` (servers without
+   * time zone tables refuse names), exact for a window no DST change falls in. Engines whose
+   * times carry no zone (SQLite, Hive) or that keep the server's (Oracle) have none.
+   */
+  setTimeZone?(zone: SessionZone): Promise<void>;
   /**
    * Rows as arrays in select order, batch by batch (a query with `keyAt` gets its key copied to
    * the front: src/warehouses/key-first.ts). Breaking out of the loop cancels the query.

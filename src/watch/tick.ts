@@ -109,6 +109,8 @@ export async function runTick(job: Job, options: TickOptions): Promise<TickSumma
   };
   const source = options.connections.byName.get(job.source)!;
   const plan = planJob(tickJob, at, dialectOf(source), { slice, streamFilters: true });
+  // The watcher keeps its warehouse between ticks: each tick reads time at its own offset.
+  await options.warehouse.setTimeZone?.({ timezone: job.timezone, atMs: at.epochMs });
   const query = await renderForDialect(plan);
   const fieldCount = job.lead.fields.length;
   const { store } = options;

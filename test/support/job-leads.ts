@@ -21,9 +21,11 @@ export function loadTestJob(db: TestDatabase, text: string, env: NodeJS.ProcessE
 /** Every row of the job's warehouse query: [person key, ...lead fields], values as the driver gives them. */
 export async function jobRows(db: TestDatabase, text: string, at = '2026-11-23T09:00:00'): Promise<unknown[][]> {
   const job = loadTestJob(db, text);
-  const plan = planJob(job, resolveRunTime(at, job.timezone), dialectOf(db.connection));
+  const runTime = resolveRunTime(at, job.timezone);
+  const plan = planJob(job, runTime, dialectOf(db.connection));
   const query = await renderForDialect(plan);
-  const warehouse = await openWarehouse('wh', db.connection);
+  // As `run` opens it: the session reads zone-carrying columns in the job's timezone.
+  const warehouse = await openWarehouse('wh', db.connection, { timezone: job.timezone, atMs: runTime.epochMs });
   try {
     const rows: unknown[][] = [];
     for await (const batch of warehouse.stream(query)) rows.push(...batch);

@@ -122,13 +122,13 @@ describe('defaults and normalisation', () => {
   });
 
   it.each([
-    ['30d', 30 * 86400],
-    ['36h', 36 * 3600],
-    ['90m', 90 * 60],
-    ['45s', 45],
-  ])('within: %s is %i seconds', (within, seconds) => {
+    ['30d', { seconds: 30 * 86400, days: 30 }],
+    ['36h', { seconds: 36 * 3600 }],
+    ['90m', { seconds: 90 * 60 }],
+    ['45s', { seconds: 45 }],
+  ])('within: %s is %o (d: calendar days, s/m/h: elapsed seconds)', (within, lookback) => {
     const job = load(`${MINIMAL}exclude:\n  converted: { table: orders, time: paid_at, within: ${within} }\n`);
-    expect(job.exclude.converted?.within).toBe(seconds);
+    expect(job.exclude.converted?.within).toEqual(lookback);
   });
 
   it('a csv destination has bom on by default', () => {
@@ -241,7 +241,12 @@ describe('problems are data: file, line, column, key, message', () => {
     [
       'bad timezone',
       MINIMAL.replace('source: wh', 'source: wh\ntimezone: Asia/Shanghia'),
-      { line: 3, column: 11, key: 'timezone', message: 'not an IANA time zone such as Asia/Shanghai' },
+      {
+        line: 3,
+        column: 11,
+        key: 'timezone',
+        message: '"Asia/Shanghia" is not an IANA time zone such as Asia/Shanghai or America/New_York',
+      },
     ],
     [
       'bad job name',

@@ -70,9 +70,9 @@ describe('the spec block of the issue', () => {
       },
     });
     expect(job.exclude.delivered).toEqual([
-      { within: 86400, scope: 'job', channel: undefined, max: 1, legacy: false },
-      { within: 604800, scope: 'all', channel: 'sms', max: 2, legacy: false },
-      { within: 86400, scope: 'all', channel: undefined, max: 3, legacy: false },
+      { within: { seconds: 86400 }, scope: 'job', channel: undefined, max: 1, legacy: false },
+      { within: { seconds: 604800, days: 7 }, scope: 'all', channel: 'sms', max: 2, legacy: false },
+      { within: { seconds: 86400, days: 1 }, scope: 'all', channel: undefined, max: 3, legacy: false },
     ]);
     expect(job.destinations.map((d) => d.channels)).toEqual([['wecom'], ['sms'], ['outbound_call']]);
   });
@@ -81,10 +81,10 @@ describe('the spec block of the issue', () => {
     const old = (rest: string) => load(`${HEAD}lead: { fields: [user_id], channel: sms }\n${rest}`);
     expect(old('').lead.channel).toEqual(['sms']);
     expect(old('exclude: { delivered: 7d }').exclude.delivered).toEqual([
-      { within: 604800, scope: 'job', max: 1, legacy: true },
+      { within: { seconds: 604800, days: 7 }, scope: 'job', max: 1, legacy: true },
     ]);
     expect(old('exclude: { delivered: { within: 7d, scope: all } }').exclude.delivered).toEqual([
-      { within: 604800, scope: 'all', channel: undefined, max: 1, legacy: true },
+      { within: { seconds: 604800, days: 7 }, scope: 'all', channel: undefined, max: 1, legacy: true },
     ]);
   });
 
