@@ -108,7 +108,10 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
   });
 
   it('delivered the first touch to the receiver', () => {
-    const leads = receiver.acknowledged.flatMap((r) => JSON.parse(r.body).leads) as { key: unknown; user_id: unknown }[];
+    const leads = receiver.acknowledged.flatMap((r) => JSON.parse(r.body).leads) as {
+      key: unknown;
+      user_id: unknown;
+    }[];
     expect(leads.map((l) => String(l.key)).sort()).toEqual(['601', '602', '603', '604', '605', '606', '607']);
     // The key has the JSON type of its column's field (issue 9.4): a number on SQLite, the
     // driver's text for a BIGINT on MariaDB and PostgreSQL.
