@@ -121,8 +121,9 @@ describe('jobs/ on the demo warehouse', () => {
       '100050',
       '100052',
     ]);
-    // Viewed Siemens fridge 37 four hours ago; 100004, 100008 and 100019 paid for a washer ten
-    // minutes later (no fridge bought: leads), 100023 and 100024 paid for a fridge (not leads).
+    // Viewed Siemens fridge 37 three hours before the demo was built; 100004, 100008 and 100019
+    // paid for a washer ten minutes later (no fridge bought: leads), 100023 and 100024 paid for
+    // a fridge (not leads).
     const fridge = keys.get('fridge-deep-browse-not-paid') ?? [];
     expect(fridge).toEqual(expect.arrayContaining(['100004', '100008', '100019']));
     expect(fridge).not.toContain('100023');
