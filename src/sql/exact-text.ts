@@ -48,6 +48,30 @@ export function textLength(dialect: Dialect): string {
 }
 
 /**
+ * ORDER BY terms for `lead.order_by` on a column of any type, NULLs last: text in code-point
+ * order (case- and space-sensitive) on every engine, numbers and times in their own order.
+ * The column's type is not known when the job compiles, so the engine picks: MySQL/MariaDB
+ * sort text columns (COLLATION() is not 'binary') by their bytes first, PostgreSQL text
+ * columns (pg_typeof) by COLLATE "C"; for other types that first term is NULL for every row
+ * and the column itself decides. SQLite's default BINARY collation and Hive's byte order are
+ * exact already; Oracle sorts by NLS_SORT, BINARY under the default AMERICAN language.
+ * Returns knex raw SQL where every `??` is the column.
+ */
+export function orderTerms(dialect: Dialect, direction: 'asc' | 'desc'): string {
+  switch (dialect) {
+    case 'mysql':
+      return `?? IS NULL, CASE WHEN COLLATION(??) <> 'binary' THEN CAST(?? AS BINARY) END ${direction}, ?? ${direction}`;
+    case 'hive':
+      return `?? IS NULL, ?? ${direction}`;
+    case 'postgres':
+      return `CASE WHEN pg_typeof(??) IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype) THEN CAST(?? AS text) COLLATE "C" END ${direction} NULLS LAST, ?? ${direction} NULLS LAST`;
+    case 'sqlite':
+    case 'oracle':
+      return `?? ${direction} NULLS LAST`;
+  }
+}
+
+/**
  * The SQL for one bound value compared with a column, exact for text on every engine.
  * MySQL/MariaDB: a string becomes CAST(? AS BINARY), so the comparison is byte by byte (no
  * case folding, no trailing-space padding) whatever the column's collation, while a number

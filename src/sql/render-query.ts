@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { AUDIENCE, rulesFor } from './audience-rules.ts';
+import { orderTerms } from './exact-text.ts';
 import { queryBuilder, type KnexDialect } from './knex-client.ts';
 import { applyReachColumns } from './reach-columns.ts';
 import { selectTriggerField } from './trigger.ts';
@@ -80,14 +81,13 @@ export function countQuery(k: Knex, plan: Plan, ruleCount: number): Knex.QueryBu
 
 // NULLs sort last in every dialect (MySQL has no NULLS LAST: an IS NULL key first does it;
 // HiveQL gets the same form, which Hive reads and the MariaDB behind its test server too),
-// and the person key breaks ties so that `limit` picks the same people on every engine (unless
-// order_by already sorts by it).
+// text sorts by code point (orderTerms), and the person key breaks ties so that `limit` picks
+// the same people on every engine (unless order_by already sorts by it).
 function applyOrder(qb: Knex.QueryBuilder, _k: Knex, plan: Plan): void {
   const order = Object.entries(plan.job.lead.order_by ?? {});
   for (const [column, direction] of order) {
-    const col = `${AUDIENCE}.${column}`;
-    if (plan.dialect === 'mysql' || plan.dialect === 'hive') qb.orderByRaw(`?? IS NULL, ?? ${direction}`, [col, col]);
-    else qb.orderByRaw(`?? ${direction} NULLS LAST`, [col]);
+    const terms = orderTerms(plan.dialect, direction);
+    qb.orderByRaw(terms, Array(terms.split('??').length - 1).fill(`${AUDIENCE}.${column}`));
   }
   const key = plan.job.audience.key;
   if ((order.length > 0 || plan.job.lead.limit !== undefined) && !order.some(([column]) => column === key))

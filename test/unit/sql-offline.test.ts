@@ -8,6 +8,12 @@ import { renderQuery } from '../../src/sql/render-query.ts';
 import type { Connections } from '../../src/config/load-connections.ts';
 import { loadJob } from '../../src/config/load-job.ts';
 
+// lead.order_by: text in code-point order on every engine (orderTerms in src/sql/exact-text.ts).
+const MYSQL_ORDER = (c: string, dir: string) =>
+  `\`a\`.\`${c}\` IS NULL, CASE WHEN COLLATION(\`a\`.\`${c}\`) <> 'binary' THEN CAST(\`a\`.\`${c}\` AS BINARY) END ${dir}, \`a\`.\`${c}\` ${dir}`;
+const POSTGRES_ORDER = (c: string, dir: string) =>
+  `CASE WHEN pg_typeof("a"."${c}") IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype) THEN CAST("a"."${c}" AS text) COLLATE "C" END ${dir} NULLS LAST, "a"."${c}" ${dir} NULLS LAST`;
+
 type KnexDialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle';
 const KNEX_DIALECTS: KnexDialect[] = ['sqlite', 'mysql', 'postgres', 'oracle'];
 
@@ -523,8 +529,8 @@ const CASES: SqlCase[] = [
     job: { lead: 'order_by: { income: desc }' },
     sql: {
       sqlite: SELECT.sqlite + ' order by `a`.`income` desc NULLS LAST, `a`.`user_id` asc',
-      mysql: SELECT.mysql + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc',
-      postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc',
+      mysql: SELECT.mysql + ' order by ' + MYSQL_ORDER('income', 'desc') + ', `a`.`user_id` asc',
+      postgres: SELECT.postgres + ' order by ' + POSTGRES_ORDER('income', 'desc') + ', "a"."user_id" asc',
       oracle: SELECT.oracle + ' order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc',
     },
     bindings: [],
@@ -536,8 +542,18 @@ const CASES: SqlCase[] = [
       sqlite: SELECT.sqlite + ' order by `a`.`income` desc NULLS LAST, `a`.`age` asc NULLS LAST, `a`.`user_id` asc',
       mysql:
         SELECT.mysql +
-        ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`age` IS NULL, `a`.`age` asc, `a`.`user_id` asc',
-      postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."age" asc NULLS LAST, "a"."user_id" asc',
+        ' order by ' +
+        MYSQL_ORDER('income', 'desc') +
+        ', ' +
+        MYSQL_ORDER('age', 'asc') +
+        ', `a`.`user_id` asc',
+      postgres:
+        SELECT.postgres +
+        ' order by ' +
+        POSTGRES_ORDER('income', 'desc') +
+        ', ' +
+        POSTGRES_ORDER('age', 'asc') +
+        ', "a"."user_id" asc',
       oracle: SELECT.oracle + ' order by "A"."INCOME" desc NULLS LAST, "A"."AGE" asc NULLS LAST, "A"."USER_ID" asc',
     },
     bindings: [],
@@ -547,8 +563,8 @@ const CASES: SqlCase[] = [
     job: { lead: 'order_by: { income: desc }\n  limit: 100' },
     sql: {
       sqlite: SELECT.sqlite + ' order by `a`.`income` desc NULLS LAST, `a`.`user_id` asc limit ?',
-      mysql: SELECT.mysql + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc limit ?',
-      postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc limit $1',
+      mysql: SELECT.mysql + ' order by ' + MYSQL_ORDER('income', 'desc') + ', `a`.`user_id` asc limit ?',
+      postgres: SELECT.postgres + ' order by ' + POSTGRES_ORDER('income', 'desc') + ', "a"."user_id" asc limit $1',
       oracle:
         'select * from (select "A"."USER_ID" "C0", "A"."PHONE" "C1" from "DIM_USER" "A" order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc) where rownum <= :1',
     },
@@ -573,8 +589,8 @@ const CASES: SqlCase[] = [
     job: { lead: 'order_by: { user_id: desc }\n  limit: 100' },
     sql: {
       sqlite: SELECT.sqlite + ' order by `a`.`user_id` desc NULLS LAST limit ?',
-      mysql: SELECT.mysql + ' order by `a`.`user_id` IS NULL, `a`.`user_id` desc limit ?',
-      postgres: SELECT.postgres + ' order by "a"."user_id" desc NULLS LAST limit $1',
+      mysql: SELECT.mysql + ' order by ' + MYSQL_ORDER('user_id', 'desc') + ' limit ?',
+      postgres: SELECT.postgres + ' order by ' + POSTGRES_ORDER('user_id', 'desc') + ' limit $1',
       oracle:
         'select * from (select "A"."USER_ID" "C0", "A"."PHONE" "C1" from "DIM_USER" "A" order by "A"."USER_ID" desc NULLS LAST) where rownum <= :1',
     },
@@ -586,8 +602,8 @@ const CASES: SqlCase[] = [
     job: { lead: 'require: [phone]\n  order_by: { income: desc }\n  limit: 100' },
     sql: {
       sqlite: SELECT.sqlite + ' order by `a`.`income` desc NULLS LAST, `a`.`user_id` asc',
-      mysql: SELECT.mysql + ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc',
-      postgres: SELECT.postgres + ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc',
+      mysql: SELECT.mysql + ' order by ' + MYSQL_ORDER('income', 'desc') + ', `a`.`user_id` asc',
+      postgres: SELECT.postgres + ' order by ' + POSTGRES_ORDER('income', 'desc') + ', "a"."user_id" asc',
       oracle: SELECT.oracle + ' order by "A"."INCOME" desc NULLS LAST, "A"."USER_ID" asc',
     },
     bindings: [],
@@ -673,7 +689,9 @@ const ISSUE_SQL: Record<KnexDialect, string> = {
     ' and exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY), CAST(? AS BINARY)))' +
     ' and not exists (select 1 from `user_tag` as `t` where `t`.`user_id` = `a`.`user_id` and `t`.`tag` in (CAST(? AS BINARY)))' +
     ' and not exists (select 1 from `orders` as `c` where `c`.`user_id` = `a`.`user_id` and `c`.`paid_at` >= ? and `c`.`paid_at` < ? and `c`.`category` = CAST(? AS BINARY))' +
-    ' order by `a`.`income` IS NULL, `a`.`income` desc, `a`.`user_id` asc',
+    ' order by ' +
+    MYSQL_ORDER('income', 'desc') +
+    ', `a`.`user_id` asc',
   postgres:
     'select "a"."user_id", "a"."name", "a"."phone", "a"."city" from "dw"."dim_user" as "a"' +
     ' where "a"."age" between $1 and $2 and "a"."city" in ($3, $4, $5) and "a"."gender" = $6 and "a"."value_tier" in ($7, $8)' +
@@ -681,7 +699,9 @@ const ISSUE_SQL: Record<KnexDialect, string> = {
     ' and exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($10, $11))' +
     ' and not exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($12))' +
     ' and not exists (select 1 from "orders" as "c" where "c"."user_id" = "a"."user_id" and "c"."paid_at" >= $13 and "c"."paid_at" < $14 and "c"."category" = $15)' +
-    ' order by "a"."income" desc NULLS LAST, "a"."user_id" asc',
+    ' order by ' +
+    POSTGRES_ORDER('income', 'desc') +
+    ', "a"."user_id" asc',
   oracle:
     'select "A"."USER_ID", "A"."NAME", "A"."PHONE", "A"."CITY" from "DW"."DIM_USER" "A"' +
     ' where "A"."AGE" between :1 and :2 and "A"."CITY" in (:3, :4, :5) and "A"."GENDER" = :6 and "A"."VALUE_TIER" in (:7, :8)' +
