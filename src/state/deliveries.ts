@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
 import { RunError } from '../errors.ts';
 import { redact } from '../secrets.ts';
 import { TABLES } from './schema.ts';
-import type { StateStore } from './state-store.ts';
+import { ledgerCause, type StateStore } from './state-store.ts';
 
 export interface DeliveryContext {
   job: string;
@@ -121,6 +121,10 @@ async function insertSqlite(store: StateStore, rows: DeliveryRow[]): Promise<voi
       sqliteInserts.set(conn, insertAll);
     }
     insertAll(rows);
+  } catch (err) {
+    // Straight from better-sqlite3, past knex's error hook: named here as every ledger error is
+    // (a full disk: "state <file>: database or disk is full (SQLITE_FULL)"), never with the rows.
+    throw new RunError(`state ${store.display}: ${ledgerCause(store.display, err)}`, { cause: err });
   } finally {
     await client.releaseConnection(conn);
   }

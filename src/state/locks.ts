@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CancelledError, LockedError, RunError } from '../errors.ts';
 import { parseDuration } from '../config/duration.ts';
 import { TABLES } from './schema.ts';
-import type { StateStore } from './state-store.ts';
+import { ledgerCause, type StateStore } from './state-store.ts';
 
 export const DEFAULT_LOCK_TTL_MS = 60_000;
 
@@ -83,9 +83,12 @@ async function tryAcquire(
     return { acquired: true };
   } catch (err) {
     if (!isDuplicateKey(err))
-      throw new RunError(`state ${store.display}: cannot take the lock of job ${name}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new RunError(
+        `state ${store.display}: cannot take the lock of job ${name}: ${ledgerCause(store.display, err)}`,
+        {
+          cause: err,
+        },
+      );
   }
   const row = await k(TABLES.locks).where({ name }).first();
   if (!row) return tryAcquire(store, name, runId, holder, ttlMs); // released meanwhile

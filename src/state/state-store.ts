@@ -38,7 +38,7 @@ async function openMigrated(location: StateLocation): Promise<StateStore> {
     await migrate(knex, location.dialect);
   } catch (err) {
     await knex.destroy().catch(() => {});
-    throw new RunError(`state ${location.display}: ${firstLine(err)}`, { cause: err });
+    throw new RunError(`state ${location.display}: ${ledgerCause(location.display, err)}`, { cause: err });
   }
   return { dialect: location.dialect, display: location.display, knex, close: () => knex.destroy() };
 }
@@ -91,6 +91,16 @@ function stateErrorsName(knex: Knex, display: string): void {
     if (err?.message !== undefined && !err.message.startsWith('state '))
       err.message = `state ${display}: ${firstLine(err)}`;
   });
+}
+
+/**
+ * The cause of a failed ledger statement in one line, without the "state <where>: " that
+ * stateErrorsName already put on it: for messages that name the ledger themselves, once.
+ */
+export function ledgerCause(display: string, err: unknown): string {
+  const line = firstLine(err);
+  const named = `state ${display}: `;
+  return line.startsWith(named) ? line.slice(named.length) : line;
 }
 
 export function firstLine(err: unknown): string {

@@ -1,5 +1,5 @@
 // A full disk while a run writes: the CSV on a 3 MB tmpfs (ENOSPC, when this user may mount)
-// and under `ulimit -f` (EFBIG, always), and the ledger's own SQLite file under `ulimit -f`.
+// and under `ulimit -f` (EFBIG, always); the ledger's own SQLite file is ledger-disk-full.test.ts.
 // Expected every time: exit 1, one error line naming the file and the cause (no stack trace,
 // never a whole INSERT), no temporary file, the previous file untouched, the run failed in the
 // ledger when the ledger itself is writable.
