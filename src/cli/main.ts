@@ -3,24 +3,27 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT } from '../errors.ts';
-import { handleError, setDebug } from './output.ts';
+import { handleError, printErr, setDebug } from './output.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 // Long: commander's declaration of every command and option, read as one table of the CLI;
 // each action is one line that imports its command module lazily.
 export async function main(argv: string[]): Promise<void> {
+  // --log-format json: every stderr line (results, errors, --debug stacks) is a JSON record,
+  // from the first one: usage errors are found while the arguments are parsed, and a failure
+  // nothing else caught ends the process through here instead of Node's stack trace.
+  const jsonLogs = asksForJsonLogs(argv);
+  if (jsonLogs) (await import('./reporter.ts')).routeStderrToJsonLog();
+  process.on('uncaughtException', exitOnUncaught);
+  process.on('unhandledRejection', exitOnUncaught);
   const program = new Command('crm-leads')
     .description('Batch lead extraction: YAML jobs -> one warehouse query -> CSV, webhook or CRM table')
     .version(pkg.version)
     .option('--debug', 'show stack traces on errors')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .hook('preAction', async (cmd, action) => {
-      setDebug(Boolean(cmd.opts().debug));
-      // --log-format json: every stderr line (results, errors, --debug stacks) is a JSON record.
-      if (action.opts().logFormat === 'json') (await import('./reporter.ts')).routeStderrToJsonLog();
-    });
+    .configureOutput({ writeErr: (s) => (jsonLogs ? printErr(s.trimEnd(), 'error') : process.stderr.write(s)) })
+    .hook('preAction', (cmd) => setDebug(Boolean(cmd.opts().debug)));
 
   program
     .command('run')
@@ -163,4 +166,18 @@ export async function main(argv: string[]): Promise<void> {
 // An unknown format is a usage error (exit 2), not silently text.
 function logFormatOption(): Option {
   return new Option('--log-format <format>', 'text or json').choices(['text', 'json']).default('text');
+}
+
+/** Whether the command line asks for --log-format json (as `--log-format json` or `--log-format=json`). */
+function asksForJsonLogs(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  const args = end === -1 ? argv : argv.slice(0, end);
+  return args.some((a, i) => a === '--log-format=json' || (a === '--log-format' && args[i + 1] === 'json'));
+}
+
+// A failure no command caught (an error event nobody listened to): one line, in the log format
+// asked for, exit 1; never Node's stack trace with its unredacted message.
+function exitOnUncaught(err: unknown): void {
+  handleError(err);
+  process.exit(EXIT.failed);
 }

@@ -10,7 +10,7 @@ export function setDebug(on: boolean): void {
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';
-type LineSink = (line: string, level: LogLevel) => void;
+type LineSink = (line: string, level: LogLevel, fields?: Record<string, unknown>) => void;
 let sink: LineSink | undefined;
 
 /** With --log-format json, stderr lines become records of the structured log (or back, with undefined). */
@@ -30,10 +30,15 @@ export function printOut(line: string): void {
 
 /**
  * The JSON summary line: the last line on stdout, or on stderr when stdout carries data
- * (`--csv -`), so that the data stays clean for the program reading it.
+ * (`--csv -`), so that the data stays clean for the program reading it. On stderr with
+ * --log-format json it is a log record like every other stderr line: the summary's fields
+ * with `event: "summary"`.
  */
 export function printSummary(summary: unknown, to: 'stdout' | 'stderr' = 'stdout'): void {
-  (to === 'stdout' ? process.stdout : process.stderr).write(redact(JSON.stringify(summary)) + '\n');
+  if (to === 'stderr' && sink) {
+    const s = summary as Record<string, unknown>;
+    sink(`${s.job}: ${s.status}`, s.status === 'failed' ? 'error' : 'info', { event: 'summary', ...s });
+  } else (to === 'stdout' ? process.stdout : process.stderr).write(redact(JSON.stringify(summary)) + '\n');
 }
 
 /** Prints an error in one line (or one per spec issue) and sets the exit code. */

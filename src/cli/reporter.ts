@@ -77,7 +77,7 @@ export function cliReporter(
 /** --log-format json: the command's other stderr lines (results, errors) become log records too. */
 export function routeStderrToJsonLog(stream: NodeJS.WritableStream = process.stderr): void {
   const log = jsonLog(stream);
-  routeErrLines((line, level) => log[level](line.replace(/^(error|warning): /, '')));
+  routeErrLines((line, level, fields) => log[level](line.replace(/^(error|warning): /, ''), fields));
 }
 
 type Log = Pick<CliReporter, 'info' | 'warn' | 'error'>;
