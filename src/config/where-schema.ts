@@ -74,70 +74,52 @@ function checkList(value: unknown, ctx: Ctx, path: PropertyKey[], what: string):
 }
 
 function parseOperators(ops: Record<string, unknown>, ctx: Ctx, path: PropertyKey[]): Condition[] {
-  const out: Condition[] = [];
   const entries = Object.entries(ops);
   if (entries.length === 0)
     ctx.addIssue({ code: 'custom', path, message: `an empty condition; use one of ${OPERATORS.join(', ')}` });
+  const out: Condition[] = [];
   for (const [op, value] of entries) {
-    const at = [...path, op];
-    switch (op) {
-      case 'eq':
-      case 'ne':
-      case 'gt':
-      case 'gte':
-      case 'lt':
-      case 'lte':
-        if (isValue(value)) out.push({ op, value });
-        else
-          ctx.addIssue({
-            code: 'custom',
-            path: at,
-            message: `${op} expects a string, number or boolean, not ${shown(value)}`,
-          });
-        break;
-      case 'in':
-      case 'not_in':
-        if (checkList(value, ctx, at, op)) out.push({ op, values: value });
-        break;
-      case 'between':
-        if (Array.isArray(value) && value.length === 2 && value.every(isValue)) {
-          if (reversed(value[0], value[1]))
-            ctx.addIssue({
-              code: 'custom',
-              path: at,
-              message: `between [${shown(value[0])}, ${shown(value[1])}] can match nothing (low is above high): write [${shown(value[1])}, ${shown(value[0])}]`,
-            });
-          else out.push({ op, low: value[0], high: value[1] });
-        } else
-          ctx.addIssue({
-            code: 'custom',
-            path: at,
-            message: `between expects [low, high] (inclusive), not ${shown(value)}`,
-          });
-        break;
-      case 'like':
-      case 'ilike':
-        if (typeof value === 'string') out.push({ op, value });
-        else
-          ctx.addIssue({
-            code: 'custom',
-            path: at,
-            message: `${op} expects a string pattern such as "%冰箱%", not ${shown(value)}`,
-          });
-        break;
-      case 'is_null':
-        if (typeof value === 'boolean') out.push({ op, value });
-        else ctx.addIssue({ code: 'custom', path: at, message: `is_null expects true or false, not ${shown(value)}` });
-        break;
-      default:
-        ctx.addIssue({
-          code: 'custom',
-          path: at,
-          message: `unknown operator "${op}"${suggest(op, OPERATORS)}; operators: ${OPERATORS.join(', ')}`,
-        });
-    }
+    const condition = parseOperator(op, value, ctx, [...path, op]);
+    if (condition) out.push(condition);
   }
   return out;
+}
+
+// One operator and its value: the condition, or undefined after an issue at `at`.
+function parseOperator(op: string, value: unknown, ctx: Ctx, at: PropertyKey[]): Condition | undefined {
+  const refuse = (message: string): undefined => {
+    ctx.addIssue({ code: 'custom', path: at, message });
+    return undefined;
+  };
+  switch (op) {
+    case 'eq':
+    case 'ne':
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return isValue(value) ? { op, value } : refuse(`${op} expects a string, number or boolean, not ${shown(value)}`);
+    case 'in':
+    case 'not_in':
+      return checkList(value, ctx, at, op) ? { op, values: value } : undefined;
+    case 'between':
+      if (!Array.isArray(value) || value.length !== 2 || !value.every(isValue))
+        return refuse(`between expects [low, high] (inclusive), not ${shown(value)}`);
+      if (reversed(value[0], value[1]))
+        return refuse(
+          `between [${shown(value[0])}, ${shown(value[1])}] can match nothing (low is above high): write [${shown(value[1])}, ${shown(value[0])}]`,
+        );
+      return { op, low: value[0], high: value[1] };
+    case 'like':
+    case 'ilike':
+      return typeof value === 'string'
+        ? { op, value }
+        : refuse(`${op} expects a string pattern such as "%冰箱%", not ${shown(value)}`);
+    case 'is_null':
+      return typeof value === 'boolean' ? { op, value } : refuse(`is_null expects true or false, not ${shown(value)}`);
+    default:
+      return refuse(`unknown operator "${op}"${suggest(op, OPERATORS)}; operators: ${OPERATORS.join(', ')}`);
+  }
 }
 
 /** Normalises one `where` map into column conditions (AND-ed). */
