@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadJob } from '../../src/config/load-job.ts';
 import { timeZoneProblem } from '../../src/config/time-zone.ts';
-import { SpecError } from '../../src/errors.ts';
+import type { SpecError } from '../../src/errors.ts';
 import { planJob } from '../../src/plan/plan.ts';
 import { resolveRunTime, windowStart, windowStartMs } from '../../src/plan/time.ts';
 import { renderForDialect, showValues } from '../../src/sql/render.ts';
