@@ -12,7 +12,7 @@ import type { TickSummary } from '../watch/tick.ts';
 import { JobWatcher } from '../watch/watcher.ts';
 import { checkWatchJobs, reloadWatchJobs } from '../watch/watch-jobs.ts';
 import { loadInputs } from './load-inputs.ts';
-import { handleError, printSummary, setExit } from './output.ts';
+import { handleError, printErr, printSummary, setExit } from './output.ts';
 import { cliReporter, parseLogFormat } from './reporter.ts';
 import { count } from '../plural.ts';
 
@@ -123,7 +123,10 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
 function instant(option: string, text: string | undefined, job: Job): number | undefined {
   if (text === undefined) return undefined;
   try {
-    return resolveRunTime(text, job.timezone).epochMs;
+    const time = resolveRunTime(text, job.timezone);
+    // A local time that happens twice: say which one the replay starts (or stops) at.
+    if (time.note) printErr(`warning: ${job.name}: ${time.note.replace('--at', option)}`, 'warn');
+    return time.epochMs;
   } catch (err) {
     if (err instanceof SpecError) throw new SpecError(err.issues.map((issue) => ({ ...issue, file: option })));
     throw err;

@@ -171,6 +171,16 @@ describe('--at, timezone and validate (SQLite)', () => {
     writeFileSync(join(dir, 'ny.yaml'), hourly('signup', '1h').replace('name: t', 'name: ny'));
     writeFileSync(join(dir, 'cst.yaml'), hourly('signup', '1h').replace(`timezone: ${NEW_YORK}`, 'timezone: CST'));
     writeFileSync(join(dir, 'no-zone.yaml'), hourly('signup', '1h').replace(`timezone: ${NEW_YORK}\n`, ''));
+    await db.knex.schema.createTable('leads_out', (t) => {
+      for (const column of ['user_id', 'event_time', 'job', 'run_id', 'channel', 'delivered_at']) t.text(column);
+    });
+    writeFileSync(
+      join(dir, 'watch.yaml'),
+      jobText(
+        'realtime: { every: 30m, lateness: 0s }\naudience: { table: dim_user }\ntrigger: { table: events, event: signup, within: 1h }\nlead: { fields: { user_id: user_id, event_time: trigger.event_time } }\ndestinations: [ { type: table, connection: wh, table: leads_out } ]',
+        NEW_YORK,
+      ).replace('name: t', 'name: nyw'),
+    );
   }, 120_000);
   afterAll(async () => db?.drop());
 
@@ -194,6 +204,34 @@ describe('--at, timezone and validate (SQLite)', () => {
     });
     // One real hour back from 01:30 EDT is 00:30: [00:30, 01:30) holds 11 (00:30) and 12 (01:15).
     expect(r.stdout.split('\r\n').filter((l) => /^\d/.test(l))).toEqual(['11', '12']);
+  });
+
+  it('watch from a repeated local time: says which, and reads each naive time of the repeated hour once', async () => {
+    const r = await runCli(
+      [
+        'watch',
+        'watch.yaml',
+        '--state',
+        join(dir, 'state.db'),
+        '--from',
+        '2026-11-01T01:30',
+        '--until',
+        '2026-11-01T03:00-05:00',
+      ],
+      { cwd: dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'warning: nyw: --from 2026-11-01T01:30 happens twice in America/New_York; taken as the first, 2026-11-01T01:30:00-04:00 (EDT), not 2026-11-01T01:30:00-05:00 (EST): give an offset to choose',
+    );
+    // Ticks every 30 real minutes from 05:30Z: [01:30, 01:00) is empty, then [01:00, 01:30),
+    // [01:30, 02:00), [02:00, 02:30), [02:30, 03:00) in naive local time.
+    const rows = await db.knex('leads_out').select('user_id', 'event_time').orderBy('user_id');
+    expect(rows).toEqual([
+      { user_id: '12', event_time: '2026-11-01 01:15:00' },
+      { user_id: '13', event_time: '2026-11-01 01:45:00' },
+      { user_id: '14', event_time: '2026-11-01 02:30:00' },
+    ]);
   });
 
   it('an abbreviation is not a timezone; a job without one is valid with a warning', async () => {

@@ -6,6 +6,7 @@ import { loadJob } from '../../src/config/load-job.ts';
 import { timeZoneProblem } from '../../src/config/time-zone.ts';
 import type { SpecError } from '../../src/errors.ts';
 import { planJob } from '../../src/plan/plan.ts';
+import { cappingRule, historyStart } from '../../src/reach/caps.ts';
 import { resolveRunTime, windowStart, windowStartMs } from '../../src/plan/time.ts';
 import { renderForDialect, showValues } from '../../src/sql/render.ts';
 import { sessionTimeZone } from '../../src/warehouses/mysql.ts';
@@ -136,5 +137,29 @@ describe('the bounds in Hive and Oracle SQL', () => {
     expect(oracle).toContain(
       `"E"."EVENT_TIME" >= TO_DATE('${from}', 'YYYY-MM-DD HH24:MI:SS') and "E"."EVENT_TIME" < TO_DATE('2026-03-08 03:30:00', 'YYYY-MM-DD HH24:MI:SS')`,
     );
+  });
+});
+
+describe('caps and cooldowns on the ledger (instants)', () => {
+  // 12:00 EDT on the spring day is 16:00Z; 24h back is 03-07 16:00Z, 1d back 03-07 12:00 EST = 17:00Z.
+  const atMs = Date.parse('2026-03-08T16:00:00Z');
+  const touch = { runId: 'r1', job: 'j', channel: '', atMs: Date.parse('2026-03-07T16:30:00Z'), inFlight: false };
+  const rule = (within: { seconds: number; days?: number }) => ({
+    within,
+    scope: 'job' as const,
+    max: 1,
+    legacy: false,
+  });
+
+  it('a delivery 23.5 real hours ago counts for 24h, not for 1d (a calendar day is 23 hours that day)', () => {
+    const ctx = (within: { seconds: number; days?: number }) => ({
+      job: 'j',
+      atMs,
+      timezone: NY,
+      rules: [rule(within)],
+    });
+    expect(cappingRule(ctx(hours(24)), undefined, [touch])).toBeDefined();
+    expect(cappingRule(ctx(days(1)), undefined, [touch])).toBeUndefined();
+    expect(historyStart(ctx(days(1)))).toBe(Date.parse('2026-03-07T17:00:00Z'));
   });
 });
