@@ -93,7 +93,8 @@ function integerType(dialect: 'mysql' | 'oracle', values: (number | bigint)[]): 
 // VARBINARY (against CAST(col AS BINARY)) compares bytes, as CAST(? AS BINARY) does for a
 // short list; sized to the longest value.
 function textType(dialect: 'mysql' | 'oracle', texts: string[]): string {
-  const bytes = Math.max(1, ...texts.map((t) => Buffer.byteLength(t)));
+  // A loop, not Math.max(...list): a million arguments overflow the stack.
+  const bytes = texts.reduce((most, t) => Math.max(most, Buffer.byteLength(t)), 1);
   if (dialect === 'oracle') return `VARCHAR2(${Math.min(bytes, 32767)})`;
   return bytes <= 65000 ? `VARBINARY(${bytes})` : 'LONGBLOB';
 }
