@@ -9,19 +9,17 @@
 // - many people: the lead query reads the whole audience and the stream keeps the delivered.
 // Either way the stream decides the rule and fills follow_up.delivered_at / follow_up.channel.
 //
-// Responses: one query reads the response events of [at - within, at) (keys bound when few) and
+// Responses: one query (src/sql/follow-up-response.ts) reads the response events of
+// [at - within, at) (keys bound when few) and
 // a person responded when an event lies in (delivered_at, delivered_at + W] (and before at).
 // not_responded needs no such event and delivered_at + W <= at: the wait is over, as for
 // not_followed_by (an event exactly at `at` then counts: it lies in the wait). delivered_at is the acknowledgement's wall-clock time, truncated to the second
 // and written as a naive local time in the job's timezone, as warehouse times are.
 import { DateTime } from 'luxon';
 import type { Job } from '../config/load-job.ts';
-import type { ResponseSpec } from '../config/job-schema.ts';
 import type { Dialect } from '../config/connection-schema.ts';
 import { NAIVE_FORMAT, type RunTime, windowStart } from '../plan/time.ts';
-import { queryBuilder } from '../sql/knex-client.ts';
-import { naiveTime } from '../sql/time-arithmetic.ts';
-import { applyWhere, whereCompare } from '../sql/where.ts';
+import { type BoundKey, followUpResponseQuery } from '../sql/follow-up-response.ts';
 import { LatestDeliveries, latestDeliveries, type LatestDelivery } from '../state/deliveries.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
@@ -53,9 +51,7 @@ export function naiveSeconds(text: string): number {
   return Math.floor(Date.parse(`${text.replace(' ', 'T')}Z`) / 1000);
 }
 
-/** A key as bound: whole numbers that a double holds exactly become numbers (MySQL would compare a text with an integer column as doubles). */
-/** A delivered person's key as bound: digits up to 15 long as a number, otherwise the text. */
-type BoundKey = string | number;
+/** A delivered person's key as bound: digits up to 15 long (a double holds them exactly) as a number, otherwise the text (MySQL would compare a text with an integer column as doubles). */
 const keyValue = (key: string): BoundKey => (/^-?\d{1,15}$/.test(key) ? Number(key) : key);
 
 /** Reads the first-touch deliveries (and responses) for `job` at `at`. Throws RunError/driver errors as the warehouse does. */
@@ -91,7 +87,7 @@ export async function loadFollowUp(
       },
     };
   const responders = new Set<string>();
-  const query = await responseQuery(job, response, at, dialect, boundKeys);
+  const query = await followUpResponseQuery(job, at, dialect, boundKeys);
   for await (const rows of warehouse.stream(query, { batchSize: 10000 }))
     for (const [rawKey, rawTime] of rows) {
       const key = String(rawKey);
@@ -115,29 +111,6 @@ export async function loadFollowUp(
       return [deliveredAt, d.channel];
     },
   };
-}
-
-/** (key, time) of the response events in [at - follow_up.within, at), for the stream to match. */
-async function responseQuery(
-  job: Job,
-  r: ResponseSpec,
-  at: RunTime,
-  dialect: Dialect,
-  keys: BoundKey[] | undefined,
-): Promise<{ sql: string; bindings: unknown[] }> {
-  // HiveQL is compiled by knex's MySQL compiler with the values written in (src/sql/hive).
-  const k = queryBuilder(dialect);
-  const key = `r.${r.key ?? job.audience.key}`;
-  const qb = whereCompare(k(`${r.table} as r`).select(key, `r.${r.time}`), `r.${r.name}`, '=', r.event)
-    .where(`r.${r.time}`, '>=', naiveTime(k, dialect, windowStart(at, job.audience.follow_up!.within).local))
-    // not_responded: an event exactly at `at` still counts (delivered_at + W <= at, so it lies in
-    // the wait) and the verdict is final, as for not_followed_by; responded: before `at`.
-    .where(`r.${r.time}`, job.audience.follow_up!.not_responded ? '<=' : '<', naiveTime(k, dialect, at.local));
-  applyWhere(qb, 'r', r.where);
-  if (keys) qb.whereIn(key, keys);
-  if (dialect === 'hive') return { sql: (await import('../sql/hive/render-hive.ts')).renderHiveQL(qb), bindings: [] };
-  const { sql, bindings } = qb.toSQL().toNative();
-  return { sql, bindings: [...bindings] };
 }
 
 /** The log line of a follow-up: how many people the first touch reached, and how they met the warehouse. */
