@@ -25,6 +25,12 @@ export interface DestinationContext {
   channel?: string;
   /** The person key's name (audience.key): the table destination's key column. */
   keyName?: string;
+  /**
+   * Set by `watch`: the trigger event time of a lead of this tick (naive local text). A webhook
+   * then keys its Idempotency-Key on (job, destination, each lead's key and trigger time)
+   * instead of the run's `at`, which differs after a restart.
+   */
+  triggerTimeOf?: (lead: Lead) => string;
 }
 
 /** What one batch did: keys acknowledged by the receiver, and keys that failed for good. */

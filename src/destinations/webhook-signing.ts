@@ -9,6 +9,9 @@
 // Idempotency-Key: a hash of (job, the run's logical at, destination, the batch's person keys
 // in order). A retry sends the same batch, and so does a re-run with the same --at that resends
 // a batch whose acknowledgement never reached the ledger (crash): both carry the same key.
+// `watch` has no stable `at` (a restarted watcher ticks at other times), so its key hashes
+// (job, destination, each lead's person key and trigger event time) — what makes a watch
+// delivery one delivery (issue 11) — and a restart that resends the batch sends the same key.
 import { createHash, createHmac } from 'node:crypto';
 
 export const TIMESTAMP_HEADER = 'x-crm-leads-timestamp';
@@ -23,4 +26,18 @@ export function idempotencyKey(job: string, atIso: string, destination: string, 
     .update(`crm-leads\0${job}\0${atIso}\0${destination}\0${keys.join('\n')}\n`)
     .digest('hex')
     .slice(0, 48);
+}
+
+/**
+ * The Idempotency-Key of a `watch` batch: a hash of (job, destination, each lead's person key
+ * and trigger event time, in batch order); 48 hex characters. The same leads give the same key
+ * whatever tick sends them.
+ */
+export function watchIdempotencyKey(
+  job: string,
+  destination: string,
+  leads: readonly { key: string; triggerTime: string }[],
+): string {
+  const lines = leads.map((l) => JSON.stringify([l.key, l.triggerTime])).join('\n');
+  return createHash('sha256').update(`crm-leads-watch\0${job}\0${destination}\0${lines}\n`).digest('hex').slice(0, 48);
 }

@@ -17,7 +17,7 @@ import { resultsLedger } from './results-ledger.ts';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { payloadWriter, type PayloadWriter } from './webhook-payload.ts';
 import { webhookHeaders, webhookSender, type WebhookSender } from './webhook-sender.ts';
-import { idempotencyKey } from './webhook-signing.ts';
+import { idempotencyKey, watchIdempotencyKey } from './webhook-signing.ts';
 import { count } from '../plural.ts';
 
 export interface WebhookOptions {
@@ -93,13 +93,21 @@ export function webhookDestination(
     batchSize: spec.batch_size,
     async open(ctx) {
       payload = payloadWriter({ job: ctx.job, runId: ctx.runId, channel: ctx.channel, fields: ctx.fields });
-      keyOf = (leads) =>
-        idempotencyKey(
-          ctx.job,
-          ctx.at.iso,
-          target,
-          leads.map((l) => l.key),
-        );
+      const triggerTimeOf = ctx.triggerTimeOf;
+      keyOf = triggerTimeOf
+        ? (leads) =>
+            watchIdempotencyKey(
+              ctx.job,
+              target,
+              leads.map((l) => ({ key: l.key, triggerTime: triggerTimeOf(l) })),
+            )
+        : (leads) =>
+            idempotencyKey(
+              ctx.job,
+              ctx.at.iso,
+              target,
+              leads.map((l) => l.key),
+            );
       pool = new Pool(url.origin, {
         connections: spec.concurrency,
         pipelining: 1,

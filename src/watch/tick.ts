@@ -137,7 +137,10 @@ export async function runTick(job: Job, options: TickOptions): Promise<TickSumma
       if (batch.length > 0) {
         if (!opened) {
           await startRun(store, { id: runId, job: job.name, shard: WATCH_SHARD, at: at.iso, atMs: at.epochMs });
-          await delivery.tracked.open(context(job, runId, at));
+          await delivery.tracked.open({
+            ...context(job, runId, at),
+            triggerTimeOf: (lead) => delivery.triggerTimes.get(lead.key) ?? '',
+          });
           opened = true;
         }
         await delivery.tracked.write(batch.map((lead) => stripTriggerTime(lead, delivery.triggerTimes)));
