@@ -70,7 +70,7 @@ describe('watch: warehouse down, bad realtime keys, SIGHUP', () => {
       renameSync(`${path}.away`, path); // back
       await child.waitFor((e) => e.event === 'tick' && e.leads === 1, 60_000);
       await sleep(2000);
-      const keys = receiver.acknowledged.flatMap((r) => leadsOf(r).map((l) => l.key));
+      const keys = receiver.acknowledged.flatMap((r) => leadsOf(r).map((l) => String(l.key)));
       expect(keys).toEqual(['1']);
     } finally {
       child.child.kill('SIGTERM');
