@@ -73,7 +73,10 @@ describe('watch replay on Hive (HiveServer2)', () => {
     for (const request of receiver.acknowledged) {
       const job = JSON.parse(request.body).job as string;
       const leads = got.get(job) ?? {};
-      for (const lead of leadsOf(request)) (leads[String(lead.key)] ??= []).push(String(lead.viewed_at).slice(0, 19));
+      for (const lead of leadsOf(request)) {
+        const key = String(lead.key);
+        leads[key] = [...(leads[key] ?? []), String(lead.viewed_at).slice(0, 19)];
+      }
       got.set(job, leads);
     }
     const once = (expected: Record<string, string>) =>

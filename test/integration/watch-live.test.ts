@@ -111,7 +111,8 @@ describe.each(['mysql', 'postgres'] as const)('watch live on %s', (dialect) => {
   const acked = (job: string) => {
     const count = new Map<string, number>();
     for (const r of receiver.acknowledged)
-      if (JSON.parse(r.body).job === job) for (const l of leadsOf(r)) count.set(String(l.key), (count.get(String(l.key)) ?? 0) + 1);
+      if (JSON.parse(r.body).job === job)
+        for (const l of leadsOf(r)) count.set(String(l.key), (count.get(String(l.key)) ?? 0) + 1);
     return count;
   };
   const waitForLeads = async (job: string, keys: string[], timeoutMs = 45_000) => {
