@@ -1,6 +1,7 @@
 // 二次触达 end to end (issue 13): a push job really runs and delivers to a local HTTP receiver;
 // then a call job (follow_up.responded) and an SMS job (follow_up.not_responded) run at later
-// --at's on SQLite, MariaDB and PostgreSQL. The delivery time D is the push's acknowledgement,
+// --at's on SQLite, MariaDB, PostgreSQL and Hive (the HiveServer2 test server, MariaDB behind
+// it: the statements are HiveQL with the values written in; the ledger stays in SQLite). The delivery time D is the push's acknowledgement,
 // read back from the ledger; the click events are written relative to it, and the people each
 // job gives are written by hand (reasoning beside each person).
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,9 +11,10 @@ import Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvThenSummaryPerJob, runCli } from '../support/cli.ts';
-import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase } from '../support/databases.ts';
+import { createTestDatabase, loadFixture, testDatabaseName, type TestDatabase } from '../support/databases.ts';
+import { startHiveTestServer, type HiveTestServer } from '../support/hive-server/index.ts';
 import { startReceiver, type Receiver } from '../support/http-receiver.ts';
-import { csvRowsPerJob } from '../support/fixture-engines.ts';
+import { csvRowsPerJob, ENGINES } from '../support/fixture-engines.ts';
 
 const TZ = 'Asia/Shanghai';
 const PEOPLE = [601, 602, 603, 604, 605, 606, 607, 608];
@@ -39,8 +41,9 @@ lead: { fields: [user_id, phone, follow_up.delivered_at, follow_up.channel] }
 `;
 const HEADER = 'user_id,phone,follow_up.delivered_at,follow_up.channel';
 
-describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
+describe.each(ENGINES)('follow-ups on %s', (engine) => {
   let db: TestDatabase;
+  let hive: HiveTestServer | undefined;
   let receiver: Receiver;
   const dir = mkdtempSync(join(tmpdir(), 'crm-leads-follow-up-'));
   const state = join(dir, 'state.db');
@@ -52,7 +55,8 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
 
   beforeAll(async () => {
     receiver = await startReceiver();
-    db = await createTestDatabase(dialect, 'follow_up');
+    const name = engine === 'hive' ? 'follow_up_hive' : 'follow_up';
+    db = await createTestDatabase(engine === 'hive' ? 'mysql' : engine, name);
     await loadFixture(db, [
       {
         name: 'dim_user',
@@ -67,7 +71,12 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
         indexes: [['user_id', 'event_name', 'event_time']],
       },
     ]);
-    writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
+    // Hive: the jobs read through the test server; the clicks below are written to MariaDB behind it.
+    if (engine === 'hive') hive = await startHiveTestServer({ database: testDatabaseName(name) });
+    const wh = hive
+      ? `{ type: hive, host: 127.0.0.1, port: ${hive.port}, database: ${testDatabaseName(name)}, connect_timeout: 10s }`
+      : db.yaml;
+    writeFileSync(join(dir, 'connections.yaml'), `wh: ${wh}\n`);
     writeFileSync(join(dir, 'cart-push.yaml'), PUSH);
     writeFileSync(join(dir, 'cart-call.yaml'), followUpJob('cart-call', 'responded'));
     writeFileSync(join(dir, 'cart-sms.yaml'), followUpJob('cart-sms', 'not_responded'));
@@ -104,6 +113,7 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
   }, 120_000);
   afterAll(async () => {
     await receiver?.close();
+    await hive?.close();
     await db?.drop();
   });
 
@@ -126,6 +136,7 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
   ])(
     'at D + 2d + 1h: the call job gets those who clicked in (D, D + 2d], the SMS job the others (%s)',
     async (how, limit) => {
+      const seen = hive?.statements.length ?? 0;
       const r = await run(['cart-call.yaml', 'cart-sms.yaml'], D.plus({ days: 2, hours: 1 }), {
         CRM_LEADS_FOLLOW_UP_BIND_LIMIT: limit,
       });
@@ -136,6 +147,13 @@ describe.each(DIALECTS)('follow-ups on %s', (dialect) => {
       const row = (id: number) => `${id},137000${id},${naive(D)},app_push`;
       expect(leads.get('cart-call')).toEqual([601, 603].map(row));
       expect(leads.get('cart-sms')).toEqual([602, 604, 605, 606, 607].map(row));
+      if (hive) {
+        // Both jobs' lead and response queries reached Hive, with the 7 keys written in or without them.
+        const statements = hive.statements.slice(seen).filter((s) => /\bfrom `(dim_user|events)`/.test(s));
+        const inList = /`user_id` in \(\d+(, \d+){6}\)/;
+        expect(statements).toHaveLength(4);
+        for (const s of statements) expect(s).toMatch(how === 'bound into the query' ? inList : /^(?!.* in \().*$/s);
+      }
     },
   );
 
