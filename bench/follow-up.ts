@@ -1,9 +1,12 @@
 // `npm run bench -- follow-up`: 二次触达 at scale (issue 13). A first-touch job's ledger with
 // 1,000,000 delivered people (500 acknowledged batches of 2,000 keys, as a webhook run leaves
 // them) is read by loadFollowUp with a `responded` rule over an SQLite warehouse of 1,000,000
-// people and 200,000 response events; the RSS grows with the delivered people (kept in memory
-// as key -> time), and stays flat while the stream is read. Then the same job with 1,000
-// delivered people, bound into the queries vs met in the stream (the whole audience read).
+// people and 200,000 response events; the memory grows with the delivered people (kept as
+// key -> batch index, src/state/deliveries.ts LatestDeliveries), and stays flat while the stream
+// is read. Then the same job with 1,000 delivered people, bound into the queries vs met in the
+// stream (the whole audience read).
+// CRM_LEADS_BENCH_FOLLOW_UP_PEOPLE=N runs it with N people instead of 1,000,000 (a loaded
+// machine); the per-million figure it prints is then extrapolated from N, and says so.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +19,9 @@ import { openStateStore } from '../src/state/state-store.ts';
 import { openWarehouse } from '../src/warehouses/open-warehouse.ts';
 import { log } from './lib/measure.ts';
 
-const PEOPLE = 1_000_000;
+const PEOPLE = Number(process.env.CRM_LEADS_BENCH_FOLLOW_UP_PEOPLE ?? 1_000_000);
 const mb = () => Math.round(process.memoryUsage().rss / 1e6);
+const heapMb = () => process.memoryUsage().heapUsed / 1e6;
 
 const JOB = `name: call
 source: wh
@@ -56,9 +60,15 @@ export async function run(): Promise<void> {
       process.env.CRM_LEADS_FOLLOW_UP_BIND_LIMIT = limit;
       global.gc?.();
       const before = mb();
+      const heapBefore = heapMb();
       const started = performance.now();
       const followUp = await loadFollowUp(job, at, store, warehouse, 'sqlite');
       const loaded = performance.now();
+      // The key set as loaded (heap, before the stream allocates): what the delivered people cost.
+      // With --expose-gc the load's garbage is collected first, so this is what stays.
+      global.gc?.();
+      const heapLoaded = heapMb() - heapBefore;
+      const rssLoaded = mb();
       let kept = 0;
       // The stream side: every audience row meets the key set (bound: only the delivered are read).
       const sql = followUp.boundKeys
@@ -72,8 +82,12 @@ export async function run(): Promise<void> {
         for (const [key] of rows) if (followUp.match(String(key))) kept++;
         peak = Math.max(peak, mb());
       }
+      const perMillion = ((rssLoaded - before) * 1e6) / delivered;
       log(
-        `${delivered} delivered, ${followUp.boundKeys ? 'bound into the query' : 'met in the stream'}: load ${Math.round(loaded - started)} ms, stream ${Math.round(performance.now() - loaded)} ms, ${kept} kept; RSS ${before} -> ${mb()} MB after load, peak ${peak} MB while streaming`,
+        `${delivered} delivered, ${followUp.boundKeys ? 'bound into the query' : 'met in the stream'}: load ${Math.round(loaded - started)} ms, stream ${Math.round(performance.now() - loaded)} ms, ${kept} kept; RSS ${before} -> ${rssLoaded} MB after load, peak ${peak} MB while streaming` +
+          (delivered >= 100_000
+            ? `; heap +${Math.round(heapLoaded)} MB kept after load (RSS +${Math.round(perMillion)} MB, heap +${Math.round((heapLoaded * 1e6) / delivered)} MB per million delivered${delivered === 1_000_000 ? '' : `, extrapolated from ${delivered}`})`
+            : ''),
       );
     }
     await store.close();
