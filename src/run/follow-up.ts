@@ -9,12 +9,13 @@
 // - many people: the lead query reads the whole audience and the stream keeps the delivered.
 // Either way the stream decides the rule and fills follow_up.delivered_at / follow_up.channel.
 //
-// Responses: one query (src/sql/follow-up-response.ts) reads the response events of
-// [at - within, at) (keys bound when few) and
-// a person responded when an event lies in (delivered_at, delivered_at + W] (and before at).
-// not_responded needs no such event and delivered_at + W <= at: the wait is over, as for
-// not_followed_by (an event exactly at `at` then counts: it lies in the wait). delivered_at is the acknowledgement's wall-clock time, truncated to the second
-// and written as a naive local time in the job's timezone, as warehouse times are.
+// Responses: one query (src/sql/follow-up-response.ts) reads the response events from
+// at - within up to at (keys bound when few); a person responded when an event lies in
+// (delivered_at, delivered_at + W] and before at. not_responded needs no such event and
+// delivered_at + W <= at: the wait is over, as for not_followed_by (an event exactly at `at`
+// then counts: it lies in the wait, so that query reads up to `at` inclusive).
+// delivered_at is the acknowledgement's wall-clock time, truncated to the second and written as
+// a naive local time in the job's timezone, as warehouse times are.
 import { DateTime } from 'luxon';
 import type { Job } from '../config/load-job.ts';
 import type { Dialect } from '../config/connection-schema.ts';
