@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, type CliResult } from './cli.ts';
 import { createTestDatabase, loadFixture, type TestDatabase } from './databases.ts';
-import type { ReceivedRequest } from './http-receiver.ts';
+import { leadsOf, type ReceivedRequest } from './http-receiver.ts';
 
 export interface DeliveryWorkspace {
   dir: string;
@@ -101,9 +101,7 @@ export const webhookEnv = (url: string): NodeJS.ProcessEnv => ({
 
 /** Person keys of the leads the receiver acknowledged (2xx), in arrival order. */
 export function acknowledgedKeys(requests: ReceivedRequest[]): string[] {
-  return requests
-    .filter((r) => r.status !== undefined && r.status < 300)
-    .flatMap((r) => (JSON.parse(r.body) as { leads: { key: string }[] }).leads.map((l) => l.key));
+  return requests.filter((r) => r.status !== undefined && r.status < 300).flatMap((r) => leadsOf(r).map((l) => l.key));
 }
 
 export const range = (from: number, to: number): string[] =>
