@@ -75,6 +75,15 @@ export const connectionsSchema = z.record(
 export type ConnectionSpec = z.output<typeof connectionSchema>;
 export type Dialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle' | 'hive';
 
+/** A MySQL or PostgreSQL server written as fields (not `url`): its address and login, with the local defaults. */
+export function serverFields(
+  spec: Pick<z.output<typeof mysql>, 'host' | 'port' | 'user' | 'password' | 'database'>,
+  defaultPort: number,
+) {
+  const { host = '127.0.0.1', port = defaultPort, user, password, database } = spec;
+  return { host, port, user, password, database };
+}
+
 export function dialectOf(connection: ConnectionSpec): Dialect {
   switch (connection.type) {
     case 'mariadb':

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { aggregateKeys, hasAggregate, NEEDS_AGGREGATE } from './behaviour-schema.ts';
 import { durationSchema, lookbackSchema } from './duration.ts';
-import { isIdentifier, isTableName } from './identifier.ts';
+import { identifierSchema, isIdentifier, tableNameSchema } from './identifier.ts';
 import { timeZoneProblem } from './time-zone.ts';
 import { whereSchema } from './where-schema.ts';
 import {
@@ -16,12 +16,8 @@ import {
   REACH_KEYS,
 } from './reach-schema.ts';
 
-const identifier = z
-  .string()
-  .refine(isIdentifier, { message: 'not a valid column name (letters, digits and _ only, not starting with a digit)' });
-const tableName = z
-  .string()
-  .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
+const identifier = identifierSchema;
+const tableName = tableNameSchema;
 const duration = durationSchema();
 /** How far a window reaches back from the run's time: s/m/h elapsed, d calendar days (duration.ts). */
 const lookback = lookbackSchema();

@@ -3,15 +3,11 @@
 // per channel, and the cooldown as a list of frequency-cap rules (exclude.delivered).
 import { z } from 'zod';
 import { durationSchema, type Lookback, lookbackSchema } from './duration.ts';
-import { isIdentifier, isTableName } from './identifier.ts';
+import { identifierSchema, tableNameSchema } from './identifier.ts';
 import { whereSchema } from './where-schema.ts';
 
-const identifier = z
-  .string()
-  .refine(isIdentifier, { message: 'not a valid column name (letters, digits and _ only, not starting with a digit)' });
-const tableName = z
-  .string()
-  .refine(isTableName, { message: 'not a valid table name (name or schema.name; letters, digits and _)' });
+const identifier = identifierSchema;
+const tableName = tableNameSchema;
 const duration = durationSchema();
 const lookback = lookbackSchema();
 

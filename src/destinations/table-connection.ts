@@ -3,7 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import { existsSync } from 'node:fs';
 import { RunError } from '../errors.ts';
 import { NO_VALUES_IN_ERRORS, withoutSqlInErrors } from '../knex-errors.ts';
-import type { ConnectionSpec } from '../config/connection-schema.ts';
+import { type ConnectionSpec, serverFields } from '../config/connection-schema.ts';
 
 export type TableDialect = 'sqlite' | 'mysql' | 'postgres';
 
@@ -23,28 +23,12 @@ export function tableKnex(name: string, spec: ConnectionSpec): { knex: Knex; dia
       };
     case 'mysql':
     case 'mariadb': {
-      const connection = spec.url ?? {
-        host: spec.host ?? '127.0.0.1',
-        port: spec.port ?? 3306,
-        user: spec.user,
-        password: spec.password,
-        database: spec.database,
-        charset: 'utf8mb4',
-        connectTimeout: 10000,
-      };
+      const connection = spec.url ?? { ...serverFields(spec, 3306), charset: 'utf8mb4', connectTimeout: 10000 };
       return { dialect: 'mysql', knex: openKnex({ client: 'mysql2', connection, pool: { min: 0, max: 1 } }) };
     }
     case 'postgres':
     case 'postgresql': {
-      const base = spec.url
-        ? { connectionString: spec.url }
-        : {
-            host: spec.host ?? '127.0.0.1',
-            port: spec.port ?? 5432,
-            user: spec.user,
-            password: spec.password,
-            database: spec.database,
-          };
+      const base = spec.url ? { connectionString: spec.url } : serverFields(spec, 5432);
       return {
         dialect: 'postgres',
         knex: openKnex({

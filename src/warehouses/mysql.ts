@@ -2,7 +2,7 @@
 // and big integers as strings so nothing is shifted by the Node process's timezone or rounded.
 import { DateTime } from 'luxon';
 import type * as Mysql2 from 'mysql2';
-import type { ConnectionSpec } from '../config/connection-schema.ts';
+import { type ConnectionSpec, serverFields } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
 import {
@@ -18,15 +18,7 @@ import {
 type MysqlSpec = Extract<ConnectionSpec, { type: 'mysql' | 'mariadb' }>;
 
 export function mysqlOptions(spec: MysqlSpec): Mysql2.ConnectionOptions {
-  const base: Mysql2.ConnectionOptions = spec.url
-    ? { uri: spec.url }
-    : {
-        host: spec.host ?? '127.0.0.1',
-        port: spec.port ?? 3306,
-        user: spec.user,
-        password: spec.password,
-        database: spec.database,
-      };
+  const base: Mysql2.ConnectionOptions = spec.url ? { uri: spec.url } : serverFields(spec, 3306);
   return {
     ...base,
     dateStrings: true,

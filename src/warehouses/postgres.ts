@@ -1,7 +1,7 @@
 // PostgreSQL through pg + pg-query-stream (a server-side cursor): rows as arrays, timestamps,
 // dates, numerics and int8 as the server's text so nothing is shifted or rounded.
 import type * as Pg from 'pg';
-import type { ConnectionSpec } from '../config/connection-schema.ts';
+import { type ConnectionSpec, serverFields } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
 import { batchRows } from './batch-rows.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
@@ -20,15 +20,7 @@ type PostgresSpec = Extract<ConnectionSpec, { type: 'postgres' | 'postgresql' }>
 const TEXT_TYPES = new Set([1082, 1083, 1114, 1184, 1266]); // date, time, timestamp, timestamptz, timetz
 
 export function postgresConfig(spec: PostgresSpec): Pg.ClientConfig {
-  const base: Pg.ClientConfig = spec.url
-    ? { connectionString: spec.url }
-    : {
-        host: spec.host ?? '127.0.0.1',
-        port: spec.port ?? 5432,
-        user: spec.user,
-        password: spec.password,
-        database: spec.database,
-      };
+  const base: Pg.ClientConfig = spec.url ? { connectionString: spec.url } : serverFields(spec, 5432);
   return {
     ...base,
     connectionTimeoutMillis: 10000,

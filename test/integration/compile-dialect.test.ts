@@ -5,6 +5,7 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHINESE_FIELDS } from '../support/chinese-fields.ts';
 import { runCli } from '../support/cli.ts';
 
 const JOB = `name: chinese-compile
@@ -13,15 +14,7 @@ timezone: Asia/Shanghai
 audience:
   table: dim_user
   where: { city: [北京, 上海] }
-trigger:
-  table: events
-  event: view_item
-  within: 24h
-lead:
-  fields:
-    姓名: name
-    手机号: phone
-    浏览时间: trigger.event_time
+${CHINESE_FIELDS}
   limit: 10
 `;
 

@@ -1,15 +1,9 @@
 // Issue 9.2: text compares exactly (code point, case- and space-sensitive) on every engine,
 // MariaDB's default collation (utf8mb4_general_ci) included; `ilike` folds case on purpose.
 // The issue's own example, expected people written by hand beside each row.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  DIALECTS,
-  type FixtureTable,
-  loadFixture,
-  type TestDatabase,
-} from '../support/databases.ts';
-import { jobKeys, jobText } from '../support/job-leads.ts';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, type FixtureTable } from '../support/databases.ts';
+import { fixtureDatabase, jobKeys, jobText } from '../support/job-leads.ts';
 
 const TABLES: FixtureTable[] = [
   {
@@ -51,22 +45,17 @@ const CASES: [string, number[]][] = [
 ];
 
 describe.each(DIALECTS)('exact strings on %s', (dialect) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect, 'exact_strings', { mysqlCollation: 'utf8mb4_general_ci' });
-    await loadFixture(db, TABLES);
-  }, 60_000);
-  afterAll(async () => db?.drop());
+  const db = fixtureDatabase(dialect, 'exact_strings', TABLES, { mysqlCollation: 'utf8mb4_general_ci' });
 
   it.each(CASES)('where %s picks %j', async (w, people) => {
-    expect(await jobKeys(db, where(w))).toEqual(people);
+    expect(await jobKeys(db(), where(w))).toEqual(people);
   });
 
   it('tags compare exactly', async () => {
     const job = jobText(
       'audience: { table: dim_user, tags: { table: user_tag, any: [VIP] } }\nlead: { fields: [user_id] }',
     );
-    expect(await jobKeys(db, job)).toEqual([1]);
+    expect(await jobKeys(db(), job)).toEqual([1]);
   });
 
   // Registered on MariaDB only (not skipped elsewhere: CI runs no skipped tests).
@@ -74,16 +63,19 @@ describe.each(DIALECTS)('exact strings on %s', (dialect) => {
     it('MariaDB still uses the index on gender for = and IN (EXPLAIN)', async () => {
       // Enough other people that a full scan is not the cheaper plan (runs last: it adds rows).
       const others = Array.from({ length: 3000 }, (_, i) => ({ user_id: 100 + i, gender: `g${i % 50}`, note: 'x' }));
-      for (let i = 0; i < others.length; i += 500) await db.knex('dim_user').insert(others.slice(i, i + 500));
-      await db.knex.raw('ANALYZE TABLE dim_user');
+      for (let i = 0; i < others.length; i += 500)
+        await db()
+          .knex('dim_user')
+          .insert(others.slice(i, i + 500));
+      await db().knex.raw('ANALYZE TABLE dim_user');
       for (const w of ['{ gender: M }', '{ gender: [M, m] }']) {
         const { loadTestJob } = await import('../support/job-leads.ts');
         const { planJob } = await import('../../src/plan/plan.ts');
         const { resolveRunTime } = await import('../../src/plan/time.ts');
         const { renderQuery } = await import('../../src/sql/render-query.ts');
-        const job = loadTestJob(db, where(w));
+        const job = loadTestJob(db(), where(w));
         const query = renderQuery(planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), 'mysql'));
-        const [rows] = (await db.knex.raw(`EXPLAIN ${query.sql}`, query.bindings as string[])) as [
+        const [rows] = (await db().knex.raw(`EXPLAIN ${query.sql}`, query.bindings as string[])) as [
           Record<string, unknown>[],
         ];
         expect(String(rows[0].key)).toMatch(/gender/);

@@ -27,7 +27,14 @@ import { BIN, csvThenSummaryPerJob, runCli, type CliResult } from '../support/cl
 import { createTestDatabase, testDatabaseName, loadFixture, type TestDatabase } from '../support/databases.ts';
 import { startHiveTestServer, type HiveTestServer } from '../support/hive-server/index.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
-import { crmTables, MAIN_FUNNEL, OFFLINE_AT, OFFLINE_CASES, warehouseTables } from '../support/offline-fixture.ts';
+import {
+  crmTables,
+  csvRows,
+  MAIN_FUNNEL,
+  OFFLINE_AT,
+  OFFLINE_CASES,
+  warehouseTables,
+} from '../support/offline-fixture.ts';
 import { AT as TRIGGER_AT, EXPECTED_LEADS, TRIGGER_JOBS, TRIGGER_TABLES } from '../support/trigger-fixture.ts';
 
 const USERS = { analyst: 's3cret' };
@@ -59,14 +66,24 @@ const MANY_PEOPLE = 200_000;
 const hiveYaml = (server: HiveTestServer, database: string, extra = '', fetchSize = 500) =>
   `{ type: hive, host: 127.0.0.1, port: ${server.port}, database: ${database}, connect_timeout: 10s, fetch_size: ${fetchSize}${extra} }`;
 
-/** Sorted data lines of a CSV (header and BOM dropped), for comparing lead sets. */
-const csvRows = (text: string) =>
-  text
-    .replace(/^\uFEFF/, '')
-    .split('\r\n')
-    .slice(1)
-    .filter(Boolean)
-    .sort();
+type HiveSpec = Extract<ConnectionSpec, { type: 'hive' }>;
+
+/** A binary NOSASL connection to a test server on `port`, as the connections file's defaults give it. */
+const nosaslSpec = (port: number, overrides: Partial<HiveSpec> = {}): HiveSpec => ({
+  type: 'hive',
+  host: '127.0.0.1',
+  port,
+  database: 'default',
+  auth: 'nosasl',
+  transport: 'binary',
+  path: '/cliservice',
+  tls: false,
+  connect_timeout: '10s',
+  query_timeout: '1m',
+  hive_conf: {},
+  fetch_size: 1000,
+  ...overrides,
+});
 
 /** The CSV that `run --csv -` printed before its JSON summary line, as sorted data lines. */
 const stdoutCsvRows = (stdout: string) =>
@@ -306,20 +323,13 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
     });
 
     it('sets hive_conf on the session', async () => {
-      const w = await openHive('nosasl', {
-        type: 'hive',
-        host: '127.0.0.1',
-        port: nosasl.port,
-        database: 'default',
-        auth: 'nosasl',
-        transport: 'binary',
-        path: '/cliservice',
-        tls: false,
-        connect_timeout: '10s',
-        query_timeout: '1m',
-        hive_conf: { 'mapreduce.job.queuename': 'crm', 'hive.execution.engine': 'tez' },
-        fetch_size: 100,
-      });
+      const w = await openHive(
+        'nosasl',
+        nosaslSpec(nosasl.port, {
+          hive_conf: { 'mapreduce.job.queuename': 'crm', 'hive.execution.engine': 'tez' },
+          fetch_size: 100,
+        }),
+      );
       try {
         expect(await w.all({ sql: 'set mapreduce.job.queuename', bindings: [] })).toEqual([
           ['mapreduce.job.queuename=crm'],
@@ -508,20 +518,7 @@ describe('Hive through the HiveServer2 test server (MariaDB behind it)', () => {
 
   describe('the same statements, in process', () => {
     const at = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
-    const spec = (): Extract<ConnectionSpec, { type: 'hive' }> => ({
-      type: 'hive',
-      host: '127.0.0.1',
-      port: nosasl.port,
-      database: 'default',
-      auth: 'nosasl',
-      transport: 'binary',
-      path: '/cliservice',
-      tls: false,
-      connect_timeout: '10s',
-      query_timeout: '1m',
-      hive_conf: {},
-      fetch_size: 1000,
-    });
+    const spec = () => nosaslSpec(nosasl.port);
     let hive: Warehouse;
     let mysql: Warehouse;
     beforeAll(async () => {

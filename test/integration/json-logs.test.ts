@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.ts';
+import { jsonLogRecords, runCli } from '../support/cli.ts';
 import { createTestDatabase, loadFixture, type TestDatabase } from '../support/databases.ts';
 
 let wh: TestDatabase;
@@ -34,20 +34,7 @@ afterAll(async () => {
   await wh?.drop();
 });
 
-/** Every stderr line parsed as a log record; fails on any line that is not one. */
-function records(r: CliResult): Record<string, unknown>[] {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  expect(lines.length, r.stderr).toBeGreaterThan(0);
-  return lines.map((line) => {
-    const record = JSON.parse(line);
-    expect(record, line).toMatchObject({
-      level: expect.any(String),
-      time: expect.any(String),
-      msg: expect.any(String),
-    });
-    return record;
-  });
-}
+const records = jsonLogRecords;
 
 describe('--log-format json', () => {
   it('--csv -: stdout is only the CSV; the summary on stderr is a record with the summary fields', async () => {

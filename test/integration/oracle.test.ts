@@ -14,7 +14,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvThenSummaryPerJob, runCli } from '../support/cli.ts';
 import type { FixtureTable } from '../support/databases.ts';
-import { crmTables, MAIN_FUNNEL, OFFLINE_AT, OFFLINE_CASES, warehouseTables } from '../support/offline-fixture.ts';
+import {
+  crmTables,
+  csvRows,
+  MAIN_FUNNEL,
+  OFFLINE_AT,
+  OFFLINE_CASES,
+  warehouseTables,
+} from '../support/offline-fixture.ts';
 import { AT as TRIGGER_AT, EXPECTED_LEADS, TRIGGER_JOBS, TRIGGER_TABLES } from '../support/trigger-fixture.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -119,14 +126,6 @@ async function loadOracleFixture(conn: any, tables: FixtureTable[]): Promise<voi
   }
   await conn.commit();
 }
-
-const csvRows = (text: string) =>
-  text
-    .replace(/^\uFEFF/, '')
-    .split('\r\n')
-    .slice(1)
-    .filter(Boolean)
-    .sort();
 
 if (ORACLE) {
   describe(`the pipeline on Oracle (${ORACLE.connectString})`, () => {

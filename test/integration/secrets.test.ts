@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../support/cli.ts';
+import { jsonLogRecords, runCli, type CliResult } from '../support/cli.ts';
 import { createTestDatabase, loadFixture, MYSQL, POSTGRES, type TestDatabase } from '../support/databases.ts';
 import { startCli } from '../support/long-running-cli.ts';
 
@@ -62,16 +62,7 @@ function expectNoSecret(r: CliResult, what: string): void {
 }
 
 /** --log-format json: stderr is structured records only (for log collectors), even errors. */
-function expectJsonLog(r: CliResult): void {
-  const lines = r.stderr.split('\n').filter(Boolean);
-  expect(lines.length).toBeGreaterThan(0);
-  for (const line of lines)
-    expect(JSON.parse(line)).toMatchObject({
-      level: expect.any(String),
-      time: expect.any(String),
-      msg: expect.any(String),
-    });
-}
+const expectJsonLog = (r: CliResult): unknown => jsonLogRecords(r);
 
 describe('secrets never appear in any output', () => {
   let pg: TestDatabase;

@@ -3,15 +3,9 @@
 // (so case and trailing spaces decide, even under MariaDB's default utf8mb4_general_ci);
 // with trigger.id: the greatest id (whole numbers in numeric order, then code points).
 // Expected leads written by hand beside each person.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createTestDatabase,
-  DIALECTS,
-  type FixtureTable,
-  loadFixture,
-  type TestDatabase,
-} from '../support/databases.ts';
-import { jobRows, jobText } from '../support/job-leads.ts';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS, type FixtureTable } from '../support/databases.ts';
+import { fixtureDatabase, jobRows, jobText } from '../support/job-leads.ts';
 
 const T = '2026-11-23 08:00:00';
 const view = (event_id: number, user_id: number, channel: string) => ({
@@ -56,18 +50,13 @@ const job = (id: string) =>
   );
 
 describe.each(DIALECTS)('trigger ties at one timestamp on %s', (dialect) => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase(dialect, 'trigger_ties', { mysqlCollation: 'utf8mb4_general_ci' });
-    await loadFixture(db, TABLES);
-  }, 60_000);
-  afterAll(async () => db?.drop());
+  const db = fixtureDatabase(dialect, 'trigger_ties', TABLES, { mysqlCollation: 'utf8mb4_general_ci' });
 
   const sorted = (rows: unknown[][]) =>
     rows.map((r) => [Number(r[0]), r[2]]).sort((a, b) => Number(a[0]) - Number(b[0]));
 
   it('without trigger.id: the greatest selected text by code point', async () => {
-    expect(sorted(await jobRows(db, job('')))).toEqual([
+    expect(sorted(await jobRows(db(), job('')))).toEqual([
       [1, 'app'],
       [2, 'b'],
       [3, 'x '],
@@ -76,7 +65,7 @@ describe.each(DIALECTS)('trigger ties at one timestamp on %s', (dialect) => {
   });
 
   it('with trigger.id: the greatest id, whole numbers in numeric order', async () => {
-    expect(sorted(await jobRows(db, job(', id: event_id')))).toEqual([
+    expect(sorted(await jobRows(db(), job(', id: event_id')))).toEqual([
       [1, 'App'],
       [2, 'B '],
       [3, 'x'],

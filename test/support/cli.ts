@@ -1,5 +1,6 @@
 // Runs the real CLI in a child process, as users and orchestrators do.
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { withFileSizeLimit } from './full-disk.ts';
 
@@ -81,4 +82,22 @@ export function csvThenSummaryPerJob(r: CliResult): string {
     at += take;
   }
   return out.join('\r\n');
+}
+
+/**
+ * --log-format json: every stderr line parsed as a log record (level, time, msg); fails the
+ * test on any line that is not one, or when there is none.
+ */
+export function jsonLogRecords(r: CliResult): Record<string, unknown>[] {
+  const lines = r.stderr.split('\n').filter(Boolean);
+  expect(lines.length, r.stderr).toBeGreaterThan(0);
+  return lines.map((line) => {
+    const record = JSON.parse(line);
+    expect(record, line).toMatchObject({
+      level: expect.any(String),
+      time: expect.any(String),
+      msg: expect.any(String),
+    });
+    return record;
+  });
 }

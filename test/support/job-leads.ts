@@ -1,13 +1,21 @@
 // Runs a job's query in-process (load -> plan -> render -> warehouse) and returns the rows:
 // the same path as `crm-leads run` up to the stream, without the ledger and destinations,
 // so that many small jobs can be checked on every engine quickly.
+import { afterAll, beforeAll } from 'vitest';
 import { loadJob, type Job } from '../../src/config/load-job.ts';
 import { dialectOf } from '../../src/config/connection-schema.ts';
 import { planJob } from '../../src/plan/plan.ts';
 import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderForDialect } from '../../src/sql/render.ts';
 import { openWarehouse } from '../../src/warehouses/open-warehouse.ts';
-import type { TestDatabase } from './databases.ts';
+import {
+  createTestDatabase,
+  type FixtureTable,
+  loadFixture,
+  type TestDatabase,
+  type TestDatabaseOptions,
+  type TestDialect,
+} from './databases.ts';
 
 /** A job file's text with `source: wh` and the given body (audience, trigger, lead, ...). */
 export function jobText(body: string, timezone = 'Asia/Shanghai'): string {
@@ -39,4 +47,23 @@ export async function jobRows(db: TestDatabase, text: string, at = '2026-11-23T0
 export async function jobKeys(db: TestDatabase, text: string, at?: string, sorted = true): Promise<number[]> {
   const keys = (await jobRows(db, text, at)).map((r) => Number(r[0]));
   return sorted ? keys.sort((a, b) => a - b) : keys;
+}
+
+/**
+ * For the describe block it is called in: a database `name` on `dialect` loaded with `tables`
+ * before its tests and dropped after them. Returns the database (read it inside the tests).
+ */
+export function fixtureDatabase(
+  dialect: TestDialect,
+  name: string,
+  tables: FixtureTable[],
+  options?: TestDatabaseOptions,
+): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect, name, options);
+    await loadFixture(db, tables);
+  }, 60_000);
+  afterAll(async () => db?.drop());
+  return () => db!;
 }

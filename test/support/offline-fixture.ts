@@ -174,6 +174,15 @@ export interface OfflineCase {
 }
 
 const csv = (...lines: string[]) => lines.map((l) => `${l}\r\n`).join('');
+
+/** Sorted data lines of a CSV (header and BOM dropped), for comparing lead sets with a case's csv. */
+export const csvRows = (text: string): string[] =>
+  text
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .slice(1)
+    .filter(Boolean)
+    .sort();
 const BOM = '\uFEFF';
 
 const MAIN_AUDIENCE = `audience:

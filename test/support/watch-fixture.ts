@@ -127,25 +127,25 @@ export const WATCH_TABLES: FixtureTable[] = [
 
 /** The fridge job (the seed's scenario) with a given every, delivering to `url`. */
 export function fridgeJob(name: string, every: string, url: string): string {
-  return `name: ${name}
-source: wh
-timezone: Asia/Shanghai
-realtime: { every: ${every}, lateness: 2m }
-audience: { table: dim_user }
-trigger:
-  table: events
-  event: view_item
-  within: 1h
-  item: { table: dim_item, where: { category: fridge, price: { gt: 5000 } } }
+  return watchJob(name, every, url, {
+    trigger: `item: { table: dim_item, where: { category: fridge, price: { gt: 5000 } } }
   not_followed_by: { event: pay_order, within: 30m }
-exclude: { delivered: 3h }
-lead: { fields: { user_id: user_id, viewed_at: trigger.event_time }, channel: outbound_call }
-destinations: [ { type: webhook, url: "${url}" } ]
-`;
+exclude: { delivered: 3h }`,
+    channel: ', channel: outbound_call',
+  });
 }
 
 /** The sequence job: washer viewed, then added to the cart within 1h. */
 export function sequenceJob(name: string, every: string, url: string): string {
+  return watchJob(name, every, url, {
+    trigger: `item: { table: dim_item, where: { category: washer } }
+  followed_by: [ { event: add_cart, within: 1h } ]`,
+  });
+}
+
+// What the two jobs share: a view_item trigger within 1h, lateness 2m, (user, viewed_at) leads
+// to a webhook. `trigger` goes on after the trigger's own keys (indented as they are).
+function watchJob(name: string, every: string, url: string, o: { trigger: string; channel?: string }): string {
   return `name: ${name}
 source: wh
 timezone: Asia/Shanghai
@@ -155,9 +155,8 @@ trigger:
   table: events
   event: view_item
   within: 1h
-  item: { table: dim_item, where: { category: washer } }
-  followed_by: [ { event: add_cart, within: 1h } ]
-lead: { fields: { user_id: user_id, viewed_at: trigger.event_time } }
+  ${o.trigger}
+lead: { fields: { user_id: user_id, viewed_at: trigger.event_time }${o.channel ?? ''} }
 destinations: [ { type: webhook, url: "${url}" } ]
 `;
 }

@@ -5,6 +5,7 @@ import type { Connections } from '../../src/config/load-connections.ts';
 import { loadJob } from '../../src/config/load-job.ts';
 import { payloadWriter } from '../../src/destinations/webhook-payload.ts';
 import { SpecError, type SpecIssue } from '../../src/errors.ts';
+import { CHINESE_FIELDS } from '../support/chinese-fields.ts';
 
 const FILE = '/virtual/jobs/chinese-fields.yaml';
 const CONNECTIONS: Connections = {
@@ -19,15 +20,7 @@ const JOB = (destinations: string) => `name: chinese-fields
 source: wh
 audience:
   table: dim_user
-trigger:
-  table: events
-  event: view_item
-  within: 24h
-lead:
-  fields:
-    姓名: name
-    手机号: phone
-    浏览时间: trigger.event_time
+${CHINESE_FIELDS}
   require: [手机号]
 destinations:
 ${destinations}

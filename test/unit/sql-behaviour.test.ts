@@ -4,25 +4,23 @@
 // EXISTS (select count(*) ... having ...), Hive a LEFT JOIN to a grouped subquery.
 import { describe, expect, it } from 'vitest';
 import { SpecError, type SpecIssue } from '../../src/errors.ts';
-import { planJob } from '../../src/plan/plan.ts';
-import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderCount, renderQuery } from '../../src/sql/render-query.ts';
 import { renderHiveQuery } from '../../src/sql/hive/render-hive.ts';
 import { rulesFor } from '../../src/sql/audience-rules.ts';
 import { loadJob } from '../../src/config/load-job.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
+import type { Dialect } from '../../src/config/connection-schema.ts';
+import { planBody } from '../support/planned-job.ts';
 
 const HOTEL =
   '{ table: orders, time: paid_at, within: 30d, where: { category: hotel, amount: { gt: 2000 } }, count: { gte: 30 } }';
 const VIEWS =
   '{ table: events, event: view_item, within: 7d, sum: { column: duration_s, gte: 600 }, count: { between: [1, 5] } }';
 
-const jobText = (behaviour: string) =>
-  `name: t\nsource: wh\ntimezone: Asia/Shanghai\naudience:\n  table: dim_user\n  behaviour: ${behaviour}\nlead: { fields: [user_id] }\n`;
-const plan = (behaviour: string, dialect: 'sqlite' | 'mysql' | 'postgres' | 'oracle' | 'hive') => {
-  const job = loadJob('job.yaml', undefined, {}, jobText(behaviour));
-  return planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), dialect);
-};
+const body = (behaviour: string) =>
+  `audience:\n  table: dim_user\n  behaviour: ${behaviour}\nlead: { fields: [user_id] }\n`;
+const jobText = (behaviour: string) => `name: t\nsource: wh\ntimezone: Asia/Shanghai\n${body(behaviour)}`;
+const plan = (behaviour: string, dialect: Dialect) => planBody(body(behaviour), dialect);
 
 const BINDINGS = [
   '2026-10-24 09:00:00',
@@ -88,15 +86,12 @@ describe('behaviour SQL per dialect', () => {
   });
 
   it('is one funnel step, after tags and before the trigger, counted with the same SQL', () => {
-    const job = loadJob(
-      'job.yaml',
-      undefined,
-      {},
-      jobText(`[${HOTEL}]`)
+    const p = planBody(
+      body(`[${HOTEL}]`)
         .replace('lead:', 'trigger: { table: events, event: view_item, within: 24h }\nlead:')
         .replace('  behaviour:', '  tags: { table: user_tag, any: [x] }\n  behaviour:'),
+      'postgres',
     );
-    const p = planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), 'postgres');
     expect(rulesFor(p).map((r) => r.name)).toEqual(['tags', 'behaviour', 'trigger']);
     expect(renderCount(p, 2).sql).toBe(
       'select count(*) as "n" from "dim_user" as "a" where exists (select 1 from "user_tag" as "t" where "t"."user_id" = "a"."user_id" and "t"."tag" in ($1)) and exists (select count(*) from "orders" as "bh1" where "bh1"."user_id" = "a"."user_id" and "bh1"."paid_at" >= $2 and "bh1"."paid_at" < $3 and "bh1"."category" = $4 and "bh1"."amount" > $5 having count(*) >= $6)',

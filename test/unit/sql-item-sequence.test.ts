@@ -5,22 +5,16 @@
 // where a rule would need a subquery to see its grandparent query.
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.ts';
-import { planJob } from '../../src/plan/plan.ts';
-import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderQuery } from '../../src/sql/render-query.ts';
 import { renderHiveQuery } from '../../src/sql/hive/render-hive.ts';
-import { loadJob } from '../../src/config/load-job.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
+import { planTrigger } from '../support/planned-job.ts';
 
 type Dialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle';
 const DIALECTS: Dialect[] = ['sqlite', 'mysql', 'postgres', 'oracle'];
 const A = 'table: events, event: view_item, within: 24h, item: { table: dim_item, where: { category: fridge } }';
 
-function plan(trigger: string, dialect: Dialect | 'hive', fields = '[user_id]') {
-  const text = `name: t\nsource: wh\ntimezone: Asia/Shanghai\naudience: { table: dim_user }\ntrigger: ${trigger}\nlead: { fields: ${fields} }\n`;
-  const job = loadJob('/virtual/job.yaml', undefined, {}, text);
-  return planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), dialect);
-}
+const plan = planTrigger;
 
 const cases: ({ feature: string; trigger: string; bindings: unknown[]; hive: string } & Record<Dialect, string>)[] = [
   {

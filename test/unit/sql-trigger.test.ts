@@ -3,20 +3,15 @@
 // The first cases pin whole statements; the feature cases pin the derived table's FROM and
 // WHERE (everything after `ROW_NUMBER() ... from `), the part each feature changes.
 import { describe, expect, it } from 'vitest';
-import { planJob } from '../../src/plan/plan.ts';
-import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderQuery } from '../../src/sql/render-query.ts';
-import { loadJob } from '../../src/config/load-job.ts';
+import { planTrigger } from '../support/planned-job.ts';
 
 type KnexDialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle';
 const DIALECTS: KnexDialect[] = ['sqlite', 'mysql', 'postgres', 'oracle'];
 type PerDialect = Record<KnexDialect, string>;
 
-function render(dialect: KnexDialect, trigger: string, fields = '[user_id]') {
-  const text = `name: t\nsource: wh\ntimezone: Asia/Shanghai\naudience: { table: dim_user }\ntrigger: ${trigger}\nlead: { fields: ${fields} }\n`;
-  const job = loadJob('job.yaml', undefined, {}, text);
-  return renderQuery(planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), dialect));
-}
+const render = (dialect: KnexDialect, trigger: string, fields?: string) =>
+  renderQuery(planTrigger(trigger, dialect, fields));
 
 const WINDOW = ['view_item', '2026-11-22 09:00:00', '2026-11-23 09:00:00'];
 

@@ -4,22 +4,18 @@
 // slice changes; everything around it is the run's query (test/unit/sql-trigger.test.ts).
 // Hive's statement is checked against its grammar too. Each bound is worked out beside the case.
 import { describe, expect, it } from 'vitest';
-import { loadJob } from '../../src/config/load-job.ts';
-import { planJob } from '../../src/plan/plan.ts';
-import { resolveRunTime } from '../../src/plan/time.ts';
 import { renderHiveQuery } from '../../src/sql/hive/render-hive.ts';
 import { renderQuery } from '../../src/sql/render-query.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
+import { planTrigger } from '../support/planned-job.ts';
 
 type Dialect = 'sqlite' | 'mysql' | 'postgres' | 'oracle' | 'hive';
 const DIALECTS: Dialect[] = ['sqlite', 'mysql', 'postgres', 'oracle', 'hive'];
 const SLICE = { from: '2026-11-23 08:59:00', to: '2026-11-23 09:00:00' };
 
 function render(dialect: Dialect, trigger: string) {
-  const text = `name: t\nsource: wh\ntimezone: Asia/Shanghai\naudience: { table: dim_user }\ntrigger: ${trigger}\nlead: { fields: [user_id] }\n`;
-  const job = loadJob('job.yaml', undefined, {}, text);
   // The tick's own time (t = to + lateness) only matters to the other windows (converted).
-  const plan = planJob(job, resolveRunTime('2026-11-23T09:01:00', job.timezone), dialect, { slice: SLICE });
+  const plan = planTrigger(trigger, dialect, undefined, { at: '2026-11-23T09:01:00', slice: SLICE });
   return dialect === 'hive' ? renderHiveQuery(plan) : renderQuery(plan);
 }
 
@@ -139,9 +135,7 @@ describe('watch tick SQL: the A events that matured in [from, to), per dialect',
   });
 
   it('run keeps its window: the same job without a slice reads [at - within, at)', () => {
-    const text = `name: t\nsource: wh\ntimezone: Asia/Shanghai\naudience: { table: dim_user }\ntrigger: ${cases[0].trigger}\nlead: { fields: [user_id] }\n`;
-    const job = loadJob('job.yaml', undefined, {}, text);
-    const { bindings } = renderQuery(planJob(job, resolveRunTime('2026-11-23T09:00:00', job.timezone), 'mysql'));
+    const { bindings } = renderQuery(planTrigger(cases[0].trigger, 'mysql'));
     expect(bindings).toEqual(['view_item', '2026-11-22 09:00:00', '2026-11-23 09:00:00']);
   });
 });
