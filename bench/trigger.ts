@@ -39,60 +39,37 @@ const INDEXES = {
 } as const;
 type IndexName = keyof typeof INDEXES;
 
-const HEADER = `name: bench\nsource: bench\ntimezone: Asia/Shanghai\naudience: { table: dim_user, where: { value_tier: [high, top] } }\n`;
+const LEAD = 'lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }\n';
+/** A bench job: high and top tier users (plus `audienceExtra` lines), the trigger text, the lead. */
+const benchJob = (trigger: string, audienceExtra = '') =>
+  `name: bench\nsource: bench\ntimezone: Asia/Shanghai\naudience:\n  table: dim_user\n  where: { value_tier: [high, top] }\n${audienceExtra}trigger:\n${trigger}${LEAD}`;
+/** The fridge viewer: a long view of a Siemens fridge over 5,000 on the app or Douyin. */
+const FRIDGE_VIEW = `  table: events
+  event: view_item
+  within: 24h
+  where: { duration_s: { gte: 60 }, channel: [app, douyin] }
+  item: { table: dim_item, key: item_id, where: { brand: 西门子, category: fridge, price: { gt: 5000 } } }
+`;
 export const SCENARIOS = {
   // The reference the issue-13 rules are measured against: the same trigger with no rule on B.
-  'plain trigger': `${HEADER}trigger:
-  table: events
-  event: view_item
-  within: 24h
-  where: { duration_s: { gte: 60 }, channel: [app, douyin] }
-  item: { table: dim_item, key: item_id, where: { brand: 西门子, category: fridge, price: { gt: 5000 } } }
-lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
-`,
+  'plain trigger': benchJob(FRIDGE_VIEW),
   // Issue 13: B with item conditions ("did not buy a fridge"), not any payment.
-  'fridge not_followed_by a fridge payment (item-aware)': `${HEADER}trigger:
-  table: events
-  event: view_item
-  within: 24h
-  where: { duration_s: { gte: 60 }, channel: [app, douyin] }
-  item: { table: dim_item, key: item_id, where: { brand: 西门子, category: fridge, price: { gt: 5000 } } }
-  not_followed_by: { event: pay_order, within: 30m, item: { where: { category: fridge } } }
-lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
-`,
+  'fridge not_followed_by a fridge payment (item-aware)': benchJob(
+    `${FRIDGE_VIEW}  not_followed_by: { event: pay_order, within: 30m, item: { where: { category: fridge } } }\n`,
+  ),
   // Issue 13: counted behaviour over the whole 30 days of events, next to the same trigger.
-  'plain trigger + behaviour count (3+ payments in 30d)': `name: bench\nsource: bench\ntimezone: Asia/Shanghai
-audience:
-  table: dim_user
-  where: { value_tier: [high, top] }
-  behaviour:
-    - { table: events, event: pay_order, within: 30d, count: { gte: 3 } }
-trigger:
-  table: events
-  event: view_item
-  within: 24h
-  where: { duration_s: { gte: 60 }, channel: [app, douyin] }
-  item: { table: dim_item, key: item_id, where: { brand: 西门子, category: fridge, price: { gt: 5000 } } }
-lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
-`,
-  'fridge not_followed_by': `${HEADER}trigger:
-  table: events
-  event: view_item
-  within: 24h
-  where: { duration_s: { gte: 60 }, channel: [app, douyin] }
-  item: { table: dim_item, key: item_id, where: { brand: 西门子, category: fridge, price: { gt: 5000 } } }
-  not_followed_by: { event: pay_order, within: 30m }
-lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
-`,
-  'cart followed_by (2 steps)': `${HEADER}trigger:
-  table: events
+  'plain trigger + behaviour count (3+ payments in 30d)': benchJob(
+    FRIDGE_VIEW,
+    '  behaviour:\n    - { table: events, event: pay_order, within: 30d, count: { gte: 3 } }\n',
+  ),
+  'fridge not_followed_by': benchJob(`${FRIDGE_VIEW}  not_followed_by: { event: pay_order, within: 30m }\n`),
+  'cart followed_by (2 steps)': benchJob(`  table: events
   event: view_item
   within: 24h
   followed_by:
     - { event: add_cart, within: 1h }
     - { event: checkout, within: 1h, where: { amount: { gt: 0 } } }
-lead: { fields: [user_id, phone, trigger.event_time, trigger.item_id] }
-`,
+`),
 };
 
 const server = {
