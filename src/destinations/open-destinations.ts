@@ -4,11 +4,14 @@ import type { Connections } from '../config/load-connections.ts';
 import type { DestinationSpec } from '../config/job-schema.ts';
 import { csvDestination } from './csv.ts';
 import type { Destination } from './destination.ts';
+import type { WebhookOptions } from './webhook.ts';
 
+/** `webhook`: options for every webhook destination (watch stops a tick at its first failed batch). */
 export async function createDestinations(
   specs: DestinationSpec[],
   connections: Connections,
   stdout?: Writable,
+  options: { webhook?: WebhookOptions } = {},
 ): Promise<Destination[]> {
   const out: Destination[] = [];
   for (const spec of specs) {
@@ -20,7 +23,7 @@ export async function createDestinations(
         out.push((await import('./xlsx.ts')).xlsxDestination(spec));
         break;
       case 'webhook':
-        out.push((await import('./webhook.ts')).webhookDestination(spec));
+        out.push((await import('./webhook.ts')).webhookDestination(spec, options.webhook));
         break;
       case 'table':
         out.push((await import('./table.ts')).tableDestination(spec, connections));

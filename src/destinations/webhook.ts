@@ -68,7 +68,7 @@ export function webhookDestination(
     failedInARow = outcome.transient ? failedInARow + 1 : 0;
     if (failedInARow >= giveUpAfter && !fatal) {
       fatal = new RunError(
-        `webhook ${target}: ${failedInARow} batches in a row failed after ${count(spec.max_retries, 'retry')} each (last: ${outcome.error}); stopping the run`,
+        `webhook ${target}: ${failedInARow === 1 ? 'a batch' : `${failedInARow} batches in a row`} failed after ${count(spec.max_retries, 'retry')} each (last: ${outcome.error}); stopping the run`,
       );
       stop.abort(fatal);
     }

@@ -188,7 +188,11 @@ async function prepareDelivery(
 ): Promise<Delivery> {
   const { store } = options;
   const trigger = job.trigger!;
-  const destinations = await createDestinations(job.destinations, options.connections);
+  // A batch that still fails transiently after its retries (receiver down) fails the tick, so
+  // the watermark stays and the slice is retried; a 4xx is an answer: recorded as failed, as in run.
+  const destinations = await createDestinations(job.destinations, options.connections, undefined, {
+    webhook: { giveUpAfterBatches: 1 },
+  });
   const triggerTimes = new Map<string, string>();
   // What earlier ticks delivered for the trigger events this slice can decide.
   const slice = plan.slice!;
