@@ -80,7 +80,7 @@ describe('watch: a lost acknowledgement is resent with the same Idempotency-Key'
     expect(resent.status).toBe(200);
     const body = (r: typeof lost) => leadsOf(r).map((l) => [l.key, l.event_time]);
     expect(body(resent)).toEqual(body(lost));
-    expect(body(lost).map(([key]) => key)).toEqual([1, 2, 3]);
+    expect(body(lost).map(([key]) => String(key))).toEqual(['1', '2', '3']);
     // Another tick (its own run_id and at) sent it, with the same key.
     expect(JSON.parse(resent.body).run_id).not.toBe(JSON.parse(lost.body).run_id);
     expect(resent.headers['idempotency-key']).toMatch(/^[0-9a-f]{48}$/);

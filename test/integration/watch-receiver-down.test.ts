@@ -67,7 +67,7 @@ describe('watch: receiver down, receiver refusing', () => {
       expect(more).toEqual([]);
       expect(refused.status).toBe(503);
       expect(delivered.status).toBe(200);
-      expect(leadsOf(delivered).map((l) => l.key)).toEqual([1, 2]);
+      expect(leadsOf(delivered).map((l) => String(l.key))).toEqual(['1', '2']);
       expect(delivered.headers['idempotency-key']).toBe(refused.headers['idempotency-key']);
     } finally {
       child.child.kill('SIGTERM');
