@@ -8,6 +8,7 @@ import { CancelledError, LockedError, RunError } from '../errors.ts';
 import { parseDuration } from '../config/duration.ts';
 import { TABLES } from './schema.ts';
 import { ledgerCause, type StateStore } from './state-store.ts';
+import { renewTouches } from './touches.ts';
 
 export const DEFAULT_LOCK_TTL_MS = 60_000;
 
@@ -118,8 +119,11 @@ function heldLock(store: StateStore, name: string, runId: string, ttlMs: number,
         .knex(TABLES.locks)
         .where({ name, run_id: runId })
         .update({ expires_ms: now + ttlMs });
-      if (Number(n) === 1) expiresMs = now + ttlMs;
-      else
+      if (Number(n) === 1) {
+        expiresMs = now + ttlMs;
+        // The run's claims on people (frequency caps) live as long as the run does.
+        await renewTouches(store, runId, now);
+      } else
         lost.abort(
           new RunError(
             `lost the lock of job ${name}: another run took it over after it expired (this process stalled for more than ${ttlMs / 1000}s)`,

@@ -154,6 +154,21 @@ export async function markTouches(
 }
 
 /**
+ * Keeps this run's claims and pending touches alive: called on every beat of the run's lock
+ * (locks.ts), so a run longer than CLAIM_TTL_MS keeps the people it is sending to, while a
+ * crashed run's claims still expire CLAIM_TTL_MS after its last beat.
+ */
+export async function renewTouches(store: StateStore, runId: string, nowMs = Date.now()): Promise<void> {
+  await ledgerStatement(store.knex, () =>
+    store
+      .knex(TABLES.touches)
+      .where({ run_id: runId })
+      .whereIn('state', ['claimed', 'pending'])
+      .update({ expires_ms: nowMs + CLAIM_TTL_MS }),
+  );
+}
+
+/**
  * The run is over. ok: its CSV files are complete, so pending touches are sent; claims never
  * acknowledged are released. Failed: pending and claimed rows are removed (sent ones stay).
  */
