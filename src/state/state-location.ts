@@ -32,13 +32,18 @@ export function resolveStateLocation(
   const text = (explicit ?? env.CRM_LEADS_STATE ?? '').trim() || DEFAULT_STATE_PATH;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   // A server URL may carry a password: registered so that no printed line shows it. So is all
-  // of what stands before its last '@' (user and password as typed, even unencoded).
+  // of what stands before its last '@' (user and password as typed, even unencoded), and every
+  // piece of the password as a parser might cut it at '@', '#', '/', '?' or ':'. The user name
+  // alone is not a secret: masking it would hide every "root" in paths and messages.
   if (scheme && scheme !== 'sqlite' && scheme !== 'file') {
     registerSecret(text);
     const credentials = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/i.exec(text)?.[1];
-    if (credentials) {
+    const colon = credentials?.indexOf(':') ?? -1;
+    if (credentials && colon >= 0) {
+      const password = credentials.slice(colon + 1);
       registerSecret(credentials);
-      for (const part of credentials.split(/[:@#/?]/)) registerSecret(part);
+      registerSecret(password);
+      for (const part of password.split(/[:@#/?]/)) registerSecret(part);
     }
   }
   if (scheme === 'mysql' || scheme === 'mariadb') return mysqlLocation(text);
