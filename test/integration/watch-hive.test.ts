@@ -10,11 +10,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
 import { createTestDatabase, loadFixture, testDatabaseName, type TestDatabase } from '../support/databases.ts';
 import { startHiveTestServer, type HiveTestServer } from '../support/hive-server/index.ts';
-import { leadsOf, startReceiver, type Receiver } from '../support/http-receiver.ts';
-import { EXPECTED, FROM, fridgeJob, sequenceJob, UNTIL, WATCH_TABLES } from '../support/watch-fixture.ts';
+import { startReceiver, type Receiver } from '../support/http-receiver.ts';
+import { EXPECTED, WATCH_TABLES } from '../support/watch-fixture.ts';
+import { once, receivedByJob, replayWatch, writeReplayJobs } from '../support/watch-replay.ts';
 
 // Hourly and half-hourly ticks: 6 + 12 per job, enough to cross slices without a slow replay.
 const EVERY = ['1h', '30m'];
@@ -35,12 +35,7 @@ describe('watch replay on Hive (HiveServer2)', () => {
       join(dir, 'connections.yaml'),
       `wh: { type: hive, host: 127.0.0.1, port: ${hive.port}, database: ${testDatabaseName('watch_hive')}, connect_timeout: 10s }\n`,
     );
-    files = [];
-    for (const every of EVERY) {
-      files.push(join(dir, `fridge-${every}.yaml`), join(dir, `sequence-${every}.yaml`));
-      writeFileSync(files.at(-2)!, fridgeJob(`fridge-${every}`, every, receiver.url));
-      writeFileSync(files.at(-1)!, sequenceJob(`sequence-${every}`, every, receiver.url));
-    }
+    files = writeReplayJobs(dir, EVERY, receiver.url);
   });
   afterAll(async () => {
     await receiver?.close();
@@ -49,38 +44,11 @@ describe('watch replay on Hive (HiveServer2)', () => {
   });
 
   it('delivers the hand-written leads for each `every`, each once, one HiveServer2 query per tick', async () => {
-    const r = await runCli(
-      [
-        'watch',
-        ...files,
-        '--connections',
-        join(dir, 'connections.yaml'),
-        '--state',
-        join(dir, 'state.db'),
-        '--from',
-        FROM,
-        '--until',
-        UNTIL,
-        '--log-format',
-        'json',
-      ],
-      { cwd: dir, timeoutMs: 240_000 },
-    );
+    const r = await replayWatch(dir, files, 240_000);
     expect(r.stderr).not.toMatch(/tick_failed/);
     expect(r.code).toBe(0);
 
-    const got = new Map<string, Record<string, string[]>>();
-    for (const request of receiver.acknowledged) {
-      const job = JSON.parse(request.body).job as string;
-      const leads = got.get(job) ?? {};
-      for (const lead of leadsOf(request)) {
-        const key = String(lead.key);
-        leads[key] = [...(leads[key] ?? []), String(lead.viewed_at).slice(0, 19)];
-      }
-      got.set(job, leads);
-    }
-    const once = (expected: Record<string, string>) =>
-      Object.fromEntries(Object.entries(expected).map(([key, time]) => [key, [time]]));
+    const got = receivedByJob(receiver, true);
     for (const every of EVERY) {
       expect(got.get(`fridge-${every}`), `fridge-${every}`).toEqual(once(EXPECTED.fridge));
       expect(got.get(`sequence-${every}`), `sequence-${every}`).toEqual(once(EXPECTED.sequence));

@@ -4,16 +4,12 @@
 // (--state mysql:// or postgres://). A second job in the same process pins late rows: a row
 // that lands lateness - 1s after its event_time is caught; one that lands after its slice was
 // decided is missed (the README says so).
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, loadFixture, serverUrl, type TestDatabase } from '../support/databases.ts';
+import { serverUrl, type TestDatabase } from '../support/databases.ts';
 import { leadsOf, startReceiver, type Receiver } from '../support/http-receiver.ts';
+import { liveWatchDatabase, liveWatchDir, naiveUtc as naive } from '../support/live-watch.ts';
 import { startCli, type LongRunningCli } from '../support/long-running-cli.ts';
-
-const naive = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 
 const fridgeJob = (url: string) => `name: live-fridge
 source: wh
@@ -47,31 +43,12 @@ describe.each(['mysql', 'postgres'] as const)('watch live on %s', (dialect) => {
   let state: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase(dialect, 'watch_live');
-    await loadFixture(db, [
-      {
-        name: 'dim_user',
-        columns: { user_id: 'integer', phone: 'string' },
-        rows: Array.from({ length: 120 }, (_, i) => ({
-          user_id: i + 1,
-          phone: `1390000${String(i + 1).padStart(4, '0')}`,
-        })),
-      },
-      {
-        name: 'events',
-        columns: { user_id: 'integer', event_name: 'string', event_time: 'datetime' },
-        rows: [],
-        indexes: [
-          ['user_id', 'event_name', 'event_time'],
-          ['event_name', 'event_time'],
-        ],
-      },
-    ]);
+    db = await liveWatchDatabase(dialect, 'watch_live', 120, true);
     receiver = await startReceiver();
-    dir = mkdtempSync(join(tmpdir(), 'crm-leads-watch-live-'));
-    writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
-    writeFileSync(join(dir, 'fridge.yaml'), fridgeJob(receiver.url));
-    writeFileSync(join(dir, 'late.yaml'), lateJob(receiver.url));
+    dir = liveWatchDir('crm-leads-watch-live-', db, {
+      'fridge.yaml': fridgeJob(receiver.url),
+      'late.yaml': lateJob(receiver.url),
+    });
     state = serverUrl(dialect, 'watch_live');
   });
   afterAll(async () => {

@@ -7,10 +7,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.ts';
 import { createTestDatabase, DIALECTS, loadFixture, type TestDatabase } from '../support/databases.ts';
-import { leadsOf, startReceiver, type Receiver } from '../support/http-receiver.ts';
-import { EXPECTED, FROM, fridgeJob, sequenceJob, UNTIL, WATCH_TABLES } from '../support/watch-fixture.ts';
+import { startReceiver, type Receiver } from '../support/http-receiver.ts';
+import { EXPECTED, WATCH_TABLES } from '../support/watch-fixture.ts';
+import { once, receivedByJob, replayWatch, writeReplayJobs } from '../support/watch-replay.ts';
 
 const EVERY = ['1m', '5m', '1h'];
 // Six replayed hours are ~870 ticks per process: minutes on a loaded 2-core machine.
@@ -24,24 +24,6 @@ afterAll(async () => {
   await receiver.close();
 });
 
-/** person key -> trigger times received, per job. */
-function received(): Map<string, Record<string, string[]>> {
-  const byJob = new Map<string, Record<string, string[]>>();
-  for (const request of receiver.acknowledged) {
-    const job = JSON.parse(request.body).job as string;
-    const leads = byJob.get(job) ?? {};
-    for (const lead of leadsOf(request)) {
-      leads[lead.key] ??= [];
-      leads[lead.key].push(String(lead.viewed_at));
-    }
-    byJob.set(job, leads);
-  }
-  return byJob;
-}
-
-const once = (expected: Record<string, string>) =>
-  Object.fromEntries(Object.entries(expected).map(([key, time]) => [key, [time]]));
-
 describe.each(DIALECTS)('watch replay on %s', (dialect) => {
   let db: TestDatabase;
   let dir: string;
@@ -51,35 +33,13 @@ describe.each(DIALECTS)('watch replay on %s', (dialect) => {
     await loadFixture(db, WATCH_TABLES);
     dir = mkdtempSync(join(tmpdir(), 'crm-leads-watch-'));
     writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
-    files = [];
-    for (const every of EVERY) {
-      files.push(join(dir, `fridge-${every}.yaml`), join(dir, `sequence-${every}.yaml`));
-      writeFileSync(files.at(-2)!, fridgeJob(`fridge-${every}`, every, receiver.url));
-      writeFileSync(files.at(-1)!, sequenceJob(`sequence-${every}`, every, receiver.url));
-    }
+    files = writeReplayJobs(dir, EVERY, receiver.url);
   });
   afterAll(async () => {
     await db.drop();
   });
 
-  const watch = () =>
-    runCli(
-      [
-        'watch',
-        ...files,
-        '--connections',
-        join(dir, 'connections.yaml'),
-        '--state',
-        join(dir, 'state.db'),
-        '--from',
-        FROM,
-        '--until',
-        UNTIL,
-        '--log-format',
-        'json',
-      ],
-      { cwd: dir, timeoutMs: REPLAY_TIMEOUT_MS },
-    );
+  const watch = () => replayWatch(dir, files, REPLAY_TIMEOUT_MS);
 
   it(
     'delivers the hand-written leads for every `every`, each once, each A decided in one tick',
@@ -88,7 +48,7 @@ describe.each(DIALECTS)('watch replay on %s', (dialect) => {
       const r = await watch();
       expect(r.stderr).not.toMatch(/tick_failed|"level":50/);
       expect(r.code).toBe(0);
-      const got = received();
+      const got = receivedByJob(receiver);
       for (const every of EVERY) {
         expect(got.get(`fridge-${every}`), `fridge-${every}`).toEqual(once(EXPECTED.fridge));
         expect(got.get(`sequence-${every}`), `sequence-${every}`).toEqual(once(EXPECTED.sequence));

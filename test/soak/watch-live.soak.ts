@@ -6,13 +6,11 @@
 // (from maturity, tA + W, to the receipt) is printed as p50/p95/max. Only a generous bound is
 // asserted (p95 under every + lateness + 10 s, the restart included), not the 2 s goal: the
 // machine is shared and the benchmark (`npm run bench -- watch`) measures the goal.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, loadFixture, serverUrl, type TestDatabase } from '../support/databases.ts';
+import { serverUrl, type TestDatabase } from '../support/databases.ts';
 import { leadsOf, startReceiver, type Receiver } from '../support/http-receiver.ts';
+import { liveWatchDatabase, liveWatchDir, naiveUtc as naive } from '../support/live-watch.ts';
 import { startCli, type LongRunningCli } from '../support/long-running-cli.ts';
 
 const RUN_MS = 75_000;
@@ -22,7 +20,6 @@ const EVERY_S = 1;
 const LATENESS_S = 2;
 const WAIT_S = 2; // not_followed_by within
 
-const naive = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 const fromNaive = (text: string) => Date.parse(`${text.replace(' ', 'T').slice(0, 19)}Z`);
 
 const job = (url: string) => `name: soak-fridge
@@ -50,27 +47,9 @@ describe.each(['mysql', 'postgres'] as const)('watch live soak on %s', (dialect)
   let state: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase(dialect, 'watch_soak');
-    await loadFixture(db, [
-      {
-        name: 'dim_user',
-        columns: { user_id: 'integer' },
-        rows: Array.from({ length: 1000 }, (_, i) => ({ user_id: i + 1 })),
-      },
-      {
-        name: 'events',
-        columns: { user_id: 'integer', event_name: 'string', event_time: 'datetime' },
-        rows: [],
-        indexes: [
-          ['user_id', 'event_name', 'event_time'],
-          ['event_name', 'event_time'],
-        ],
-      },
-    ]);
+    db = await liveWatchDatabase(dialect, 'watch_soak', 1000);
     receiver = await startReceiver();
-    dir = mkdtempSync(join(tmpdir(), 'crm-leads-watch-soak-'));
-    writeFileSync(join(dir, 'connections.yaml'), `wh: ${db.yaml}\n`);
-    writeFileSync(join(dir, 'job.yaml'), job(receiver.url));
+    dir = liveWatchDir('crm-leads-watch-soak-', db, { 'job.yaml': job(receiver.url) });
     state = serverUrl(dialect, 'watch_soak');
   });
   afterAll(async () => {
