@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher. Runs the compiled JavaScript in dist/ (built by `npm ci` through `prepare`)
-// when it is current; when any source file is newer (someone is editing), it runs the
+// Thin launcher. Runs the bundled JavaScript in dist/bundle/ (built by `npm ci` through
+// `prepare`, see bin/build.js) when it is current; when any source file is newer (someone is editing), it runs the
 // TypeScript sources through tsx instead, so a stale build can never answer for new code.
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ function distIsCurrent() {
 
 let main;
 if (process.env.CRM_LEADS_FROM_SOURCE !== '1' && distIsCurrent()) {
-  ({ main } = await import('../dist/cli/main.js'));
+  ({ main } = await import('../dist/bundle/main.js'));
 } else {
   const { register } = await import('tsx/esm/api');
   register();
