@@ -18,6 +18,8 @@ function newestSource(dir) {
 
 function distIsCurrent() {
   try {
+    // A build from before the bundle existed has a stamp but no dist/bundle: not current.
+    statSync(`${root}dist/bundle/main.js`);
     return statSync(`${root}dist/.built`).mtimeMs >= newestSource(`${root}src`);
   } catch {
     return false;
