@@ -133,9 +133,10 @@ function instant(option: string, text: string | undefined, job: Job): number | u
   }
 }
 
-// A tick that read nothing prints nothing: with `every: 1s` that is most of them.
+// A tick that read nothing prints nothing: with `every: 1s` that is most of them. A tick that
+// recorded a run without rows (held leads released or expired, quiet hours) prints its summary.
 function report(summary: TickSummary, log: ReturnType<typeof cliReporter>): void {
-  if (summary.counts.rows === 0 && summary.leads === 0) return;
+  if (summary.counts.rows === 0 && summary.leads === 0 && summary.run_id === undefined) return;
   const skipped = summary.counts.already_sent ? `, ${summary.counts.already_sent} already sent` : '';
   log.info(
     `${summary.job}: tick ${summary.tick}: ${count(summary.leads, 'lead')} from ${count(summary.counts.rows, 'person')} matured in [${summary.slice.from}, ${summary.slice.to})${skipped}`,

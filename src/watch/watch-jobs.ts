@@ -1,9 +1,9 @@
 // Which jobs `crm-leads watch` can run, and SIGHUP reloads. A watched job needs a trigger (the
 // behaviour event that makes a lead) and delivers to webhooks or tables: a CSV file is written
 // whole at the end of one run, which a tick every few seconds cannot do usefully, so it is
-// refused at start (exit 2) rather than overwritten every tick; so are the reach rules `watch`
-// does not apply yet (contacts, consent, quiet hours, channel fallback). On reload a broken file keeps
-// its previous version, as `crm-leads schedule` does.
+// refused at start (exit 2) rather than overwritten every tick. The reach rules (contacts,
+// consent, caps, quiet hours, a channel fallback) apply in watch as in run (tick.ts). On reload a
+// broken file keeps its previous version, as `crm-leads schedule` does.
 import { SpecError, type SpecIssue } from '../errors.ts';
 import { loadConnections, type Connections } from '../config/load-connections.ts';
 import { loadJob, type Job } from '../config/load-job.ts';
@@ -23,21 +23,6 @@ export function watchIssues(job: Job): SpecIssue[] {
         message: 'watch delivers lead by lead: use a webhook or table destination (csv files are for `crm-leads run`)',
       });
   });
-  // The reach step (contacts, consent, quiet hours, channel fallback: issue 12) runs in `run`
-  // only. A watched job with them would deliver without those rules (to people who opted out,
-  // inside quiet hours), so it is refused rather than run without them.
-  for (const key of ['contacts', 'consent', 'quiet_hours'] as const)
-    if (job[key] !== undefined)
-      problems.push({
-        path: [key],
-        message: `watch does not apply ${key} yet: run this job with \`crm-leads run\` (on a schedule), or remove ${key}`,
-      });
-  if (Array.isArray(job.lead.channel) && job.lead.channel.length > 1)
-    problems.push({
-      path: ['lead', 'channel'],
-      message:
-        'watch does not choose between channels yet: give lead.channel one channel, or run this job with `crm-leads run`',
-    });
   if (problems.length === 0) return [];
   const source = readYamlSource(job.file);
   return problems.map((p) => issueAt(source, p.path, p.message));

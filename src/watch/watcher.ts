@@ -15,12 +15,14 @@ import { firstLine } from '../state/state-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { acquireJobLock, describeHolder, type JobLock } from '../state/locks.ts';
 import { markAbandonedRuns } from '../state/runs.ts';
+import { settleTouches } from '../state/touches.ts';
 import { commitTick, readWatermark, type Watermark } from '../state/watermarks.ts';
 import type { Connections } from '../config/load-connections.ts';
 import type { Job } from '../config/load-job.ts';
 import type { Reporter } from '../run/reporter.ts';
 import { openWarehouse } from '../warehouses/open-warehouse.ts';
 import type { Warehouse } from '../warehouses/warehouse.ts';
+import { holdsMayBeDue } from './hold-check.ts';
 import { realtimeOf, runTick, WATCH_SHARD, type TickSummary } from './tick.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -59,6 +61,8 @@ export class JobWatcher {
   private unsaved?: Watermark;
   private savedAtMs = 0;
   private tickMs = 0;
+  /** The tick time up to which held leads were looked for (undefined: not yet in this process). */
+  private holdsCheckedMs?: number;
   private readonly now: () => number;
 
   /** The job as last loaded: SIGHUP replaces it, the next tick uses it. */
@@ -89,6 +93,11 @@ export class JobWatcher {
         }),
     });
     const dead = await markAbandonedRuns(store, name, WATCH_SHARD);
+    // A tick that died between claiming people (caps) and delivering to them would otherwise
+    // keep them claimed for CLAIM_TTL_MS: long enough for the restarted watcher to count its own
+    // claims against the same leads, decide them as capped and move the watermark past them.
+    // Holding the watch lock, no tick of this job is alive: release what the dead ones claimed.
+    for (const run of dead) await settleTouches(store, run.id, 'failed');
     if (dead.length > 0)
       log.warn(
         `${name}: ${dead.length === 1 ? 'tick' : 'ticks'} ${dead.map((r) => r.id).join(', ')} stopped without finishing; marked interrupted`,
@@ -133,8 +142,11 @@ export class JobWatcher {
         const job = this.job;
         const every = realtimeOf(job).every * 1000;
         try {
-          const summary = await this.tick(job, signal);
+          const checkHolds = holdsMayBeDue(job, this.holdsCheckedMs, this.tickMs);
+          const summary = await this.tick(job, signal, checkHolds);
           failures = 0;
+          // Until a tick succeeds, a quiet period that ended stays to be looked at.
+          this.holdsCheckedMs = this.tickMs;
           this.watermarkMs = summary.watermark.ms;
           this.unsaved = summary.committed ? undefined : summary.watermark;
           if (summary.committed) this.savedAtMs = Date.now();
@@ -184,7 +196,7 @@ export class JobWatcher {
     await lock?.release().catch(() => {});
   }
 
-  private async tick(job: Job, signal: AbortSignal): Promise<TickSummary> {
+  private async tick(job: Job, signal: AbortSignal, checkHolds: boolean): Promise<TickSummary> {
     const connections = this.options.connections();
     const spec = connections.byName.get(job.source);
     if (!spec) throw new Error(`connection "${job.source}" is not in ${connections.file}`);
@@ -198,6 +210,7 @@ export class JobWatcher {
       watermarkMs: this.watermarkMs,
       signal,
       deferEmptyCommit: true,
+      checkHolds,
     });
   }
 

@@ -1,6 +1,6 @@
-// `crm-leads watch` refuses the reach rules it does not apply yet (contacts, consent, quiet
-// hours, a channel fallback), at their key: run without them it would reach people who opted
-// out or are inside quiet hours.
+// Which jobs `crm-leads watch` takes: the reach rules (contacts, consent, quiet hours, a channel
+// fallback) apply in watch as in run (test/integration/watch-reach.test.ts), so they are
+// accepted; a CSV destination is still refused at its key.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,17 +27,20 @@ describe('jobs watch can run', () => {
     expect(issuesOf(`${BASE}lead: { fields: [user_id], channel: sms }\n`)).toEqual([]);
   });
 
-  it('contacts, consent, quiet hours and a channel fallback are refused at their keys', () => {
-    const issues = issuesOf(`${BASE}lead: { fields: [user_id], channel: [wecom, sms] }
+  it('contacts, consent, quiet hours and a channel fallback are accepted', () => {
+    expect(
+      issuesOf(`${BASE}lead: { fields: [user_id], channel: [wecom, sms] }
 contacts: { columns: { sms: phone, wecom: wecom_id } }
 consent: { table: user_opt_out }
 quiet_hours: { sms: "21:00-09:00" }
-`);
-    expect(issues).toEqual([
-      '8:11 contacts watch does not apply contacts yet: run this job with `crm-leads run` (on a schedule), or remove contacts',
-      '9:10 consent watch does not apply consent yet: run this job with `crm-leads run` (on a schedule), or remove consent',
-      '10:14 quiet_hours watch does not apply quiet_hours yet: run this job with `crm-leads run` (on a schedule), or remove quiet_hours',
-      '7:37 lead.channel watch does not choose between channels yet: give lead.channel one channel, or run this job with `crm-leads run`',
+`),
+    ).toEqual([]);
+  });
+
+  it('a csv destination is refused at its type', () => {
+    const job = BASE.replace('{ type: webhook, url: "http://127.0.0.1:9/leads" }', '{ type: csv, path: out.csv }');
+    expect(issuesOf(`${job}lead: { fields: [user_id], channel: sms }\n`)).toEqual([
+      '6:25 destinations[0].type watch delivers lead by lead: use a webhook or table destination (csv files are for `crm-leads run`)',
     ]);
   });
 });
