@@ -145,8 +145,9 @@ export class JobWatcher {
           const checkHolds = holdsMayBeDue(job, this.holdsCheckedMs, this.tickMs);
           const summary = await this.tick(job, signal, checkHolds);
           failures = 0;
-          // Until a tick succeeds, a quiet period that ended stays to be looked at.
-          this.holdsCheckedMs = this.tickMs;
+          // Until a tick succeeds, a quiet period that ended stays to be looked at; so it does
+          // after a tick with an empty slice (its watermark was already there: it read nothing).
+          if (summary.slice.to !== summary.slice.from) this.holdsCheckedMs = this.tickMs;
           this.watermarkMs = summary.watermark.ms;
           this.unsaved = summary.committed ? undefined : summary.watermark;
           if (summary.committed) this.savedAtMs = Date.now();
