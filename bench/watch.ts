@@ -112,38 +112,49 @@ async function latency(conn: mysql.Connection): Promise<TableRow[]> {
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   await new Promise((resolve) => setTimeout(resolve, 8000)); // start-up (tsx) and the first ticks
-  // Each second, 500 events of distinct people; their time is the instant of the insert.
-  const matured = new Map<string, number>();
+  // Each second, 500 events of distinct people; their time is the instant of the insert (whole
+  // seconds, as a DATETIME holds it). A plain trigger matures at its event's time, and the lead
+  // can be decided once its row is in the table: the issue measures latency from the later of
+  // the two, which is when the INSERT returned (autocommit).
+  const matured = new Map<string, { eventMs: number; inTableMs: number }>();
   let id = maxId + 1;
   const started = Date.now();
   for (let s = 0; s < SECONDS; s++) {
     const due = started + s * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
     const rows: unknown[][] = [];
+    const batch: { person: number; eventMs: number }[] = [];
     for (let i = 0; i < RATE; i++) {
       const person = 1 + ((s * RATE + i) % 1_000_000);
       const ms = Math.floor(Date.now() / 1000) * 1000;
       rows.push([id++, person, 'bench_view', naiveShanghai(ms)]);
-      matured.set(`${person}`, ms);
+      batch.push({ person, eventMs: ms });
     }
     await conn.query('insert into events (id, user_id, event_name, event_time) values ?', [rows]);
+    const inTableMs = Date.now();
+    for (const b of batch) matured.set(`${b.person}`, { eventMs: b.eventMs, inTableMs });
   }
   await new Promise((resolve) => setTimeout(resolve, 6000));
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('close', resolve));
-  const latencies: number[] = [];
+  const latencies: number[] = []; // from maturity with the row in the table (the issue's definition)
+  const fromEventTime: number[] = [];
   for (const r of receiver.acknowledged)
     for (const lead of leadsOf(r)) {
       const m = matured.get(lead.key);
-      if (m !== undefined) latencies.push((r.receivedAt - m) / 1000);
+      if (m === undefined) continue;
+      latencies.push((r.receivedAt - Math.max(m.eventMs, m.inTableMs)) / 1000);
+      fromEventTime.push((r.receivedAt - m.eventMs) / 1000);
     }
   await receiver.close();
   await conn.query('delete from events where id > ?', [maxId]);
   await conn.query(`delete from crm_leads_deliveries where job = 'bench-watch'`).catch(() => {});
   latencies.sort((a, b) => a - b);
-  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  fromEventTime.sort((a, b) => a - b);
+  const at = (list: number[], q: number) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
+  const p = (q: number) => at(latencies, q);
   log(
-    `latency: ${latencies.length} of ${matured.size} leads received; p50 ${p(0.5)?.toFixed(2)} s, p95 ${p(0.95)?.toFixed(2)} s, max ${latencies.at(-1)?.toFixed(2)} s (from the event's time, whole seconds)`,
+    `latency: ${latencies.length} of ${matured.size} leads received; p50 ${p(0.5)?.toFixed(2)} s, p95 ${p(0.95)?.toFixed(2)} s, max ${latencies.at(-1)?.toFixed(2)} s (from maturity with the row in the table); from the event's whole-second time: p50 ${at(fromEventTime, 0.5)?.toFixed(2)} s, p95 ${at(fromEventTime, 0.95)?.toFixed(2)} s`,
   );
   if (latencies.length < matured.size) log(`stderr of the watcher:\n${stderr.slice(-2000)}`);
   return [
@@ -151,7 +162,7 @@ async function latency(conn: mysql.Connection): Promise<TableRow[]> {
       work: `watch latency at ${RATE} events/s, every 1s, lateness 1s`,
       goal: 'p95 <= 2 s after maturity',
       met: p(0.95) <= 2,
-      detail: `p50 ${p(0.5)?.toFixed(2)} s, p95 ${p(0.95)?.toFixed(2)} s over ${latencies.length} leads (includes the 1s lateness)`,
+      detail: `p50 ${p(0.5)?.toFixed(2)} s, p95 ${p(0.95)?.toFixed(2)} s over ${latencies.length} leads from maturity with the row in the table (includes the 1s lateness); from the event's whole-second time p95 ${at(fromEventTime, 0.95)?.toFixed(2)} s`,
     },
   ];
 }
