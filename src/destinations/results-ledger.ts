@@ -21,7 +21,9 @@ export function resultsLedger(): ResultsLedger {
   return {
     delivered(leads) {
       delivered += leads.length;
-      for (const lead of leads) pending.delivered.push(lead);
+      // Usually one batch between takes: kept as the array it came in (nobody changes a batch
+      // once sent), not copied lead by lead; a second batch makes a new array.
+      pending.delivered = pending.delivered.length === 0 ? (leads as Lead[]) : pending.delivered.concat(leads);
     },
     failed(leads, error) {
       failed += leads.length;

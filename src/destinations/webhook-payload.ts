@@ -21,16 +21,37 @@ export function payloadWriter(header: PayloadHeader): PayloadWriter {
     .filter((_, i) => header.fields[i] !== 'key');
   const head = `{"job":${JSON.stringify(header.job)},"run_id":${JSON.stringify(header.runId)},"batch":`;
   const channel = `,"channel":${header.channel === undefined ? 'null' : JSON.stringify(header.channel)},"leads":[`;
+  const prefixes = columns.map((c) => c.prefix);
+  const indexes = columns.map((c) => c.index);
   return (batch, leads) => {
-    const parts = new Array<string>(leads.length);
+    let body = head + batch + channel;
     for (let i = 0; i < leads.length; i++) {
       const lead = leads[i];
       // The key with its JSON type (a number stays a number), like a field of its column.
-      let out = '{"key":' + jsonValue(lead.keyValue ?? lead.key);
-      for (const c of columns) out += c.prefix + jsonValue(lead.values[c.index]);
-      parts[i] = out + '}';
+      const key = lead.keyValue ?? lead.key;
+      const values = lead.values;
+      // Strings are quoted as they are, and all of one lead's strings checked for characters
+      // that need escaping with one regex test instead of one per value (most need none).
+      let texts = '';
+      let out: string;
+      if (typeof key === 'string') {
+        texts = key;
+        out = '{"key":"' + key + '"';
+      } else out = '{"key":' + jsonValue(key);
+      for (let c = 0; c < prefixes.length; c++) {
+        const v = values[indexes[c]];
+        if (typeof v === 'string') {
+          texts += v;
+          out += prefixes[c] + '"' + v + '"';
+        } else out += prefixes[c] + jsonValue(v);
+      }
+      if (NEEDS_ESCAPE.test(texts)) {
+        out = '{"key":' + jsonValue(key);
+        for (let c = 0; c < prefixes.length; c++) out += prefixes[c] + jsonValue(values[indexes[c]]);
+      }
+      body += i === 0 ? out + '}' : ',' + out + '}';
     }
-    return Buffer.from(head + batch + channel + parts.join(',') + ']}');
+    return Buffer.from(body + ']}');
   };
 }
 

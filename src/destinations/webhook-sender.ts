@@ -70,14 +70,14 @@ export function webhookSender(o: WebhookSenderOptions): WebhookSender {
       headers[TIMESTAMP_HEADER] = String(timestamp);
       headers[SIGNATURE_HEADER] = signBody(o.secret, timestamp, body);
     }
-    const timeout = AbortSignal.timeout(o.timeoutSeconds * 1000);
+    const attemptStop = stopWith(o.signal, o.timeoutSeconds * 1000);
     try {
       const response = await o.dispatcher.request({
         path: o.path,
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.any([o.signal, timeout]),
+        signal: attemptStop.signal,
       });
       if (response.statusCode >= 200 && response.statusCode < 300) {
         await response.body.dump();
@@ -91,13 +91,15 @@ export function webhookSender(o: WebhookSenderOptions): WebhookSender {
       };
     } catch (err) {
       if (o.signal.aborted) throw err;
-      if (timeout.aborted) return { ok: false, retry: true, error: `no response within ${o.timeoutSeconds}s` };
+      if (attemptStop.timedOut) return { ok: false, retry: true, error: `no response within ${o.timeoutSeconds}s` };
       const e = err as { code?: string; message?: string };
       return {
         ok: false,
         retry: true,
         error: `network error: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}`,
       };
+    } finally {
+      attemptStop.done();
     }
   }
 
@@ -117,6 +119,35 @@ export function webhookSender(o: WebhookSenderOptions): WebhookSender {
             : backoffMs(tries, o.backoff);
         await sleep(waitMs, undefined, { signal: o.signal });
       }
+    },
+  };
+}
+
+/**
+ * One attempt's signal: aborted by `parent` (the run stopping) or after `ms` (the attempt's
+ * timeout), whichever comes first; done() drops the timer and the listener. One controller per
+ * attempt instead of AbortSignal.any([parent, AbortSignal.timeout(ms)]), whose dependent-signal
+ * bookkeeping (weak references kept per parent) cost measurable CPU and GC at ~2,000 requests.
+ */
+function stopWith(parent: AbortSignal, ms: number): { signal: AbortSignal; readonly timedOut: boolean; done(): void } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const onParent = () => controller.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no response within ${ms} ms`, 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    get timedOut() {
+      return timedOut;
+    },
+    done() {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParent);
     },
   };
 }

@@ -239,8 +239,10 @@ export class TrackedDestinations {
   }
 }
 
-function byChannel(leads: readonly Lead[], fallback: string | undefined): Map<string | undefined, Lead[]> {
+function byChannel(leads: readonly Lead[], fallback: string | undefined): Map<string | undefined, readonly Lead[]> {
   const by = new Map<string | undefined, Lead[]>();
+  // The usual case, one channel for the run: the leads as they are, not copied one by one.
+  if (leads.every((lead) => lead.channel === undefined)) return new Map([[fallback, leads]]);
   for (const lead of leads) {
     const channel = lead.channel ?? fallback;
     const list = by.get(channel);
