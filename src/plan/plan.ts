@@ -30,6 +30,12 @@ export interface Plan {
   triggerWindow?: Window;
   /** audience.follow_up with few delivered people: their keys, bound into the query (src/run/follow-up.ts). */
   followUpKeys?: (string | number | boolean)[];
+  /**
+   * audience.follow_up with many delivered people and no lead.order_by: the lead query comes in
+   * the merge order of the person key (src/sql/key-order.ts), NULL keys dropped, for the
+   * stream's merge join with the sorted delivered people (src/run/follow-up.ts).
+   */
+  followUpMerge?: boolean;
   /** One window per audience.behaviour entry, in order: [at - within, at). */
   behaviourWindows?: Window[];
   /** LIMIT goes into SQL only when nothing downstream can still drop a row. */
@@ -53,6 +59,8 @@ export interface PlanOptions {
   slice?: Window;
   /** audience.follow_up with few delivered people: their keys, bound into the query. */
   followUpKeys?: Plan['followUpKeys'];
+  /** audience.follow_up with many delivered people: see Plan.followUpMerge. */
+  followUpMerge?: boolean;
 }
 
 export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOptions = {}): Plan {
@@ -78,6 +86,7 @@ export function planJob(job: Job, at: RunTime, dialect: Dialect, options: PlanOp
     pushLimit: job.lead.limit !== undefined && !streamDrops,
     shard: options.shard,
     followUpKeys: options.followUpKeys,
+    followUpMerge: options.followUpMerge,
     slice: options.slice,
     reach,
   };

@@ -98,6 +98,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
   let leadsCounted = 0;
   let counts: FilterCounts | undefined;
   let reach: ReachRun | undefined;
+  let followUp: FollowUp | undefined;
   try {
     warehouse = await openWarehouse(job.source, source, { timezone: at.timezone, atMs: at.epochMs });
     const convertedKeys = await loadConvertedKeys(plan, options.connections, options.reporter);
@@ -108,10 +109,15 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       : ledger
         ? await loadDeliveredKeys(job, at, ledger.store)
         : job.exclude.delivered && (await withExistingLedger(options, (store) => loadDeliveredKeys(job, at, store)));
-    const followUp = job.audience.follow_up && (await followUpFor(job, at, ledger, warehouse, plan, options));
-    if (followUp?.boundKeys) {
-      // Few delivered people: the warehouse reads only them (follow-up.ts).
-      plan = planJob(job, at, plan.dialect, { ...planOptions, followUpKeys: followUp.boundKeys });
+    followUp = job.audience.follow_up && (await followUpFor(job, at, ledger, warehouse, plan, options));
+    if (followUp?.boundKeys || followUp?.merged) {
+      // Few delivered people: the warehouse reads only them; many: it reads everyone in the
+      // key order the stream merges them in (follow-up.ts).
+      plan = planJob(job, at, plan.dialect, {
+        ...planOptions,
+        followUpKeys: followUp.boundKeys,
+        followUpMerge: followUp.merged,
+      });
       query = await renderForDialect(plan);
     }
     const base = leadFilter({
@@ -200,6 +206,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       .catch(() => {});
     throw err;
   } finally {
+    followUp?.close();
     await warehouse?.close();
     await ledger?.close();
   }

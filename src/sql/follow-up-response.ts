@@ -7,6 +7,7 @@ import type { Dialect } from '../config/connection-schema.ts';
 import type { Job } from '../config/load-job.ts';
 import { type RunTime, windowStart } from '../plan/time.ts';
 import { queryBuilder } from './knex-client.ts';
+import { orderByKeyText } from './key-order.ts';
 import { naiveTime } from './time-arithmetic.ts';
 import { applyWhere, whereCompare } from './where.ts';
 
@@ -19,7 +20,8 @@ export type BoundKey = string | number;
  * the response's `where` holds, and the time lies in [at - follow_up.within, at) for
  * `responded`, [at - follow_up.within, at] for `not_responded` (an event exactly at `at` lies
  * in a wait that ends at `at`, so it still answers; see README "Follow-ups"). With `keys`, only
- * those people (an IN list on the key; at most BIND_LIMIT of them, src/run/follow-up.ts).
+ * those people (an IN list on the key; at most BIND_LIMIT of them, src/run/follow-up.ts);
+ * without, every person's events but a NULL key's, in the merge order of src/sql/key-order.ts.
  * Values are bindings, except on Hive, where they are written in as HiveQL literals
  * (HiveServer2 has no parameters) and `bindings` is empty. Throws when the job has no response rule.
  */
@@ -39,7 +41,10 @@ export async function followUpResponseQuery(
     .where(`r.${r.time}`, '>=', naiveTime(k, dialect, windowStart(at, fu.within).local))
     .where(`r.${r.time}`, fu.not_responded ? '<=' : '<', naiveTime(k, dialect, at.local));
   applyWhere(qb, 'r', r.where);
+  // Few people: only their events. Many: every event in the window, in the key order the
+  // stream merges them in with the delivered people (src/sql/key-order.ts).
   if (keys) qb.whereIn(key, [...keys]);
+  else orderByKeyText(qb, dialect, key);
   if (dialect === 'hive') return { sql: (await import('./hive/render-hive.ts')).renderHiveQL(qb), bindings: [] };
   const { sql, bindings } = qb.toSQL().toNative();
   return { sql, bindings: [...bindings] };

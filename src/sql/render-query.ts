@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type { Plan } from '../plan/plan.ts';
 import { AUDIENCE, rulesFor } from './audience-rules.ts';
 import { orderTerms } from './exact-text.ts';
+import { orderByKeyText } from './key-order.ts';
 import { queryBuilder, type KnexDialect } from './knex-client.ts';
 import { applyReachColumns } from './reach-columns.ts';
 import { selectTriggerField } from './trigger.ts';
@@ -83,7 +84,13 @@ export function countQuery(k: Knex, plan: Plan, ruleCount: number): Knex.QueryBu
 // HiveQL gets the same form, which Hive reads and the MariaDB behind its test server too),
 // text sorts by code point (orderTerms), and the person key breaks ties so that `limit` picks
 // the same people on every engine (unless order_by already sorts by it).
+// A follow-up's merge join (plan.followUpMerge, never with an order_by) needs the key's merge
+// order instead, which keeps whole-number keys in numeric order for `limit`.
 function applyOrder(qb: Knex.QueryBuilder, _k: Knex, plan: Plan): void {
+  if (plan.followUpMerge) {
+    orderByKeyText(qb, plan.dialect, `${AUDIENCE}.${plan.job.audience.key}`);
+    return;
+  }
   const order = Object.entries(plan.job.lead.order_by ?? {});
   for (const [column, direction] of order) {
     const terms = orderTerms(plan.dialect, direction);

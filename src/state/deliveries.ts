@@ -260,10 +260,9 @@ export interface LatestDelivery {
 }
 
 /**
- * The people of a window with their latest delivery. Each person costs one Map entry whose value
- * is a small integer (the index of their ledger batch row), not an object: about 60 bytes a
- * person with the key's text, measured in bench/follow-up.ts (an object per person cost ~330 MB
- * per million).
+ * A few people of a window with their latest delivery (follow-ups with at most BIND_LIMIT
+ * people, src/run/follow-up.ts; more go to a DeliveredScratch). Each person costs one Map entry
+ * whose value is a small integer (the index of their ledger batch row), not an object.
  */
 export class LatestDeliveries {
   private readonly batchOf = new Map<string, number>();
@@ -291,18 +290,24 @@ export class LatestDeliveries {
   keys(): IterableIterator<string> {
     return this.batchOf.keys();
   }
+
+  /** The batches as recorded, each with the people whose latest it is (for moving them elsewhere). */
+  *batchesWithKeys(): Generator<{ keys: string[]; delivery: LatestDelivery }> {
+    const keysOf = this.batches.map(() => [] as string[]);
+    for (const [key, index] of this.batchOf) keysOf[index].push(key);
+    for (let i = 0; i < this.batches.length; i++) yield { keys: keysOf[i], delivery: this.batches[i] };
+  }
 }
 
 /**
- * The latest acknowledged delivery per person of `job` with acknowledgement time (wall clock,
- * delivered_ms) in [fromMs, toMs), optionally only on `channel` (follow-ups, issue 13). Memory:
- * the people of the window (LatestDeliveries); the ledger rows are streamed, one batch row (up
- * to 2,000 keys) at a time.
+ * The acknowledged batch rows of `job` with acknowledgement time (wall clock, delivered_ms) in
+ * [fromMs, toMs), optionally only on `channel` (follow-ups, issue 13), streamed one row (up to
+ * 2,000 keys) at a time in no particular order. A person may be in several rows.
  */
-export async function latestDeliveries(
+export async function* deliveryBatches(
   store: StateStore,
   window: { job: string; fromMs: number; toMs: number; channel?: string },
-): Promise<LatestDeliveries> {
+): AsyncGenerator<{ keys: string[]; delivery: LatestDelivery }> {
   const q = store
     .knex(TABLES.deliveries)
     .select('person_keys', 'delivered_ms', 'channel')
@@ -310,7 +315,6 @@ export async function latestDeliveries(
     .andWhere('delivered_ms', '>=', window.fromMs)
     .andWhere('delivered_ms', '<', window.toMs);
   if (window.channel !== undefined) q.andWhere({ channel: window.channel });
-  const latest = new LatestDeliveries();
   for await (const row of q.stream() as AsyncIterable<{
     person_keys: string;
     delivered_ms: number | string;
@@ -318,7 +322,6 @@ export async function latestDeliveries(
   }>) {
     // person_keys is framed by newlines: '\nk1\nk2\n'.
     const keys = row.person_keys.split('\n').slice(1, -1);
-    latest.add(keys, { ms: Number(row.delivered_ms), channel: row.channel });
+    yield { keys, delivery: { ms: Number(row.delivered_ms), channel: row.channel } };
   }
-  return latest;
 }

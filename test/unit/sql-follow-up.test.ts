@@ -43,18 +43,33 @@ const LEAD: Record<D, string> = {
   hive: 'select `a`.`user_id`, `a`.`phone`, NULL, NULL from `dim_user` as `a` where `a`.`user_id` in (601, 603, 605)',
 };
 
-/** The response query with `op` at `at` ('<' responded, '<=' not_responded), with or without the bound keys. */
+// Many delivered people: the rows come in the merge order of the key (src/sql/key-order.ts):
+// its text's length, then its text by code point; NULL keys dropped.
+const MERGE: Record<D, (alias: string) => string> = {
+  sqlite: (t) =>
+    ` and \`${t}\`.\`user_id\` is not null order by length(CAST(\`${t}\`.\`user_id\` AS TEXT)), CAST(\`${t}\`.\`user_id\` AS TEXT) COLLATE BINARY`,
+  mysql: (t) =>
+    ` and \`${t}\`.\`user_id\` is not null order by CHAR_LENGTH(CAST(\`${t}\`.\`user_id\` AS CHAR)), CAST(\`${t}\`.\`user_id\` AS BINARY)`,
+  postgres: (t) =>
+    ` and "${t}"."user_id" is not null order by char_length(CAST("${t}"."user_id" AS text)), CAST("${t}"."user_id" AS text) COLLATE "C"`,
+  oracle: (t) =>
+    ` and "${t}"."USER_ID" is not null order by LENGTH(TO_CHAR("${t}"."USER_ID")), NLSSORT(TO_CHAR("${t}"."USER_ID"), 'NLS_SORT=BINARY')`,
+  hive: (t) =>
+    ` and \`${t}\`.\`user_id\` is not null order by length(concat(\`${t}\`.\`user_id\`)), concat(\`${t}\`.\`user_id\`)`,
+};
+
+/** The response query with `op` at `at` ('<' responded, '<=' not_responded), with the bound keys or (many people) in merge order. */
 const RESPONSE: Record<D, (op: '<' | '<=', keys: boolean) => string> = {
   sqlite: (op, keys) =>
-    `select \`r\`.\`user_id\`, \`r\`.\`event_time\` from \`events\` as \`r\` where \`r\`.\`event_name\` = ? and \`r\`.\`event_time\` >= ? and \`r\`.\`event_time\` ${op} ? and \`r\`.\`campaign\` = ?${keys ? ' and `r`.`user_id` in (?, ?, ?)' : ''}`,
+    `select \`r\`.\`user_id\`, \`r\`.\`event_time\` from \`events\` as \`r\` where \`r\`.\`event_name\` = ? and \`r\`.\`event_time\` >= ? and \`r\`.\`event_time\` ${op} ? and \`r\`.\`campaign\` = ?${keys ? ' and `r`.`user_id` in (?, ?, ?)' : MERGE.sqlite('r')}`,
   mysql: (op, keys) =>
-    `select \`r\`.\`user_id\`, \`r\`.\`event_time\` from \`events\` as \`r\` where \`r\`.\`event_name\` = CAST(? AS BINARY) and \`r\`.\`event_time\` >= ? and \`r\`.\`event_time\` ${op} ? and \`r\`.\`campaign\` = CAST(? AS BINARY)${keys ? ' and `r`.`user_id` in (?, ?, ?)' : ''}`,
+    `select \`r\`.\`user_id\`, \`r\`.\`event_time\` from \`events\` as \`r\` where \`r\`.\`event_name\` = CAST(? AS BINARY) and \`r\`.\`event_time\` >= ? and \`r\`.\`event_time\` ${op} ? and \`r\`.\`campaign\` = CAST(? AS BINARY)${keys ? ' and `r`.`user_id` in (?, ?, ?)' : MERGE.mysql('r')}`,
   postgres: (op, keys) =>
-    `select "r"."user_id", "r"."event_time" from "events" as "r" where "r"."event_name" = $1 and "r"."event_time" >= $2 and "r"."event_time" ${op} $3 and "r"."campaign" = $4${keys ? ' and "r"."user_id" in ($5, $6, $7)' : ''}`,
+    `select "r"."user_id", "r"."event_time" from "events" as "r" where "r"."event_name" = $1 and "r"."event_time" >= $2 and "r"."event_time" ${op} $3 and "r"."campaign" = $4${keys ? ' and "r"."user_id" in ($5, $6, $7)' : MERGE.postgres('r')}`,
   oracle: (op, keys) =>
-    `select "R"."USER_ID", "R"."EVENT_TIME" from "EVENTS" "R" where "R"."EVENT_NAME" = :1 and "R"."EVENT_TIME" >= TO_DATE(:2, 'YYYY-MM-DD HH24:MI:SS') and "R"."EVENT_TIME" ${op} TO_DATE(:3, 'YYYY-MM-DD HH24:MI:SS') and "R"."CAMPAIGN" = :4${keys ? ' and "R"."USER_ID" in (:5, :6, :7)' : ''}`,
+    `select "R"."USER_ID", "R"."EVENT_TIME" from "EVENTS" "R" where "R"."EVENT_NAME" = :1 and "R"."EVENT_TIME" >= TO_DATE(:2, 'YYYY-MM-DD HH24:MI:SS') and "R"."EVENT_TIME" ${op} TO_DATE(:3, 'YYYY-MM-DD HH24:MI:SS') and "R"."CAMPAIGN" = :4${keys ? ' and "R"."USER_ID" in (:5, :6, :7)' : MERGE.oracle('R')}`,
   hive: (op, keys) =>
-    `select \`r\`.\`user_id\`, \`r\`.\`event_time\` from \`events\` as \`r\` where \`r\`.\`event_name\` = 'click_push' and \`r\`.\`event_time\` >= TIMESTAMP '2026-11-20 09:00:00' and \`r\`.\`event_time\` ${op} TIMESTAMP '2026-11-23 09:00:00' and \`r\`.\`campaign\` = 'cart'${keys ? ' and `r`.`user_id` in (601, 603, 605)' : ''}`,
+    `select \`r\`.\`user_id\`, \`r\`.\`event_time\` from \`events\` as \`r\` where \`r\`.\`event_name\` = 'click_push' and \`r\`.\`event_time\` >= TIMESTAMP '2026-11-20 09:00:00' and \`r\`.\`event_time\` ${op} TIMESTAMP '2026-11-23 09:00:00' and \`r\`.\`campaign\` = 'cart'${keys ? ' and `r`.`user_id` in (601, 603, 605)' : MERGE.hive('r')}`,
 };
 const RESPONSE_BINDINGS = ['click_push', '2026-11-20 09:00:00', '2026-11-23 09:00:00', 'cart'];
 
@@ -71,6 +86,16 @@ describe('follow-up SQL per dialect', () => {
     const plan = planJob(job('responded'), AT, d);
     const query = d === 'hive' ? renderHiveQuery(plan) : renderQuery(plan);
     expect(query.sql).toBe(LEAD[d].replace(/ where .*$/, ''));
+  });
+
+  it.each(DIALECTS)('%s: many people without lead.order_by: the whole audience in the merge order', (d) => {
+    const plan = planJob(job('responded'), AT, d, { followUpMerge: true });
+    const query = d === 'hive' ? renderHiveQuery(plan) : renderQuery(plan);
+    expect(query.sql).toBe(
+      LEAD[d].replace(/ where .*$/, '') + MERGE[d](d === 'oracle' ? 'A' : 'a').replace(/^ and /, ' where '),
+    );
+    expect(query.bindings).toEqual([]);
+    if (d === 'hive') expect(hiveSyntaxErrors(query.sql)).toEqual([]);
   });
 
   it.each(
