@@ -1,8 +1,9 @@
 // Issue 13: a follow-up over 1,000,000 delivered people runs in flat memory. The real CLI runs
 // in a child process whose V8 heap is capped at HEAP_MB, far below what holding the people
 // needs: the code before the merge join kept ~64 MB of heap for a million people (a Map of
-// key -> batch) and peaked at +295 MB while loading them (bench/README-figures.md, issue 13);
-// with the same cap it dies with "JavaScript heap out of memory" (checked by hand, 19:00 UTC).
+// key -> batch) and peaked at +288 MB while loading them (bench/README-figures.md, issue 13);
+// under the same cap that code aborted with "JavaScript heap out of memory" while growing its
+// Map (checked by hand on this fixture at 9c6efd3; with a 1 GB heap it gave the same leads).
 // The ledger is SQLite with the first touch's 500 acknowledged batch rows of 2,000 keys, the
 // keys scattered over the batches (key i in batch i mod 500) so that the scratch database
 // really sorts them; built with SQL in a few seconds. The warehouse is SQLite with the million
