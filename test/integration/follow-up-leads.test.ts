@@ -15,6 +15,7 @@ import { createTestDatabase, loadFixture, testDatabaseName, type TestDatabase } 
 import { startHiveTestServer, type HiveTestServer } from '../support/hive-server/index.ts';
 import { startReceiver, type Receiver } from '../support/http-receiver.ts';
 import { csvRowsPerJob, ENGINES } from '../support/fixture-engines.ts';
+import { followUpJobText } from '../support/follow-up-job.ts';
 
 const TZ = 'Asia/Shanghai';
 const PEOPLE = [601, 602, 603, 604, 605, 606, 607, 608];
@@ -26,18 +27,6 @@ audience: { table: dim_user, where: { push_ok: 1 } }
 lead: { fields: [user_id], channel: app_push }
 destinations:
   - { type: webhook, url: "\${RECEIVER_URL}", batch_size: 100 }
-`;
-const followUpJob = (name: string, rule: string) => `name: ${name}
-source: wh
-timezone: ${TZ}
-audience:
-  table: dim_user
-  follow_up:
-    job: cart-push
-    within: 3d
-    channel: app_push
-    ${rule}: { table: events, event: click_push, within: 2d, where: { campaign: cart } }
-lead: { fields: [user_id, phone, follow_up.delivered_at, follow_up.channel] }
 `;
 const HEADER = 'user_id,phone,follow_up.delivered_at,follow_up.channel';
 
@@ -78,8 +67,8 @@ describe.each(ENGINES)('follow-ups on %s', (engine) => {
       : db.yaml;
     writeFileSync(join(dir, 'connections.yaml'), `wh: ${wh}\n`);
     writeFileSync(join(dir, 'cart-push.yaml'), PUSH);
-    writeFileSync(join(dir, 'cart-call.yaml'), followUpJob('cart-call', 'responded'));
-    writeFileSync(join(dir, 'cart-sms.yaml'), followUpJob('cart-sms', 'not_responded'));
+    writeFileSync(join(dir, 'cart-call.yaml'), followUpJobText('cart-call', 'responded'));
+    writeFileSync(join(dir, 'cart-sms.yaml'), followUpJobText('cart-sms', 'not_responded'));
     // The first touch: a real run delivering to the receiver (the ledger records the acknowledgement).
     const push = await runCli(['run', 'cart-push.yaml', '--state', state], {
       cwd: dir,

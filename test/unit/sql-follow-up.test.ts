@@ -12,24 +12,14 @@ import { resolveRunTime } from '../../src/plan/time.ts';
 import { followUpResponseQuery } from '../../src/sql/follow-up-response.ts';
 import { renderHiveQuery } from '../../src/sql/hive/render-hive.ts';
 import { renderQuery } from '../../src/sql/render-query.ts';
+import { followUpJobText } from '../support/follow-up-job.ts';
 import { hiveSyntaxErrors } from '../support/hiveql.ts';
 
 type Rule = 'responded' | 'not_responded';
 const DIALECTS = ['sqlite', 'mysql', 'postgres', 'oracle', 'hive'] as const;
 type D = (typeof DIALECTS)[number];
 
-const jobText = (rule: Rule) => `name: cart-call
-source: wh
-timezone: Asia/Shanghai
-audience:
-  table: dim_user
-  follow_up:
-    job: cart-push
-    within: 3d
-    channel: app_push
-    ${rule}: { table: events, event: click_push, within: 2d, where: { campaign: cart } }
-lead: { fields: [user_id, phone, follow_up.delivered_at, follow_up.channel] }
-`;
+const jobText = (rule: Rule) => followUpJobText('cart-call', rule);
 const job = (rule: Rule) => loadJob('job.yaml', undefined, {}, jobText(rule));
 const AT = resolveRunTime('2026-11-23T09:00:00', 'Asia/Shanghai');
 const KEYS = [601, 603, 605];
