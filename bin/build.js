@@ -9,7 +9,7 @@
 // only when used). Packages with native code or their own dynamic requires (knex, the drivers,
 // exceljs, pino, ...) stay outside the bundle and load from node_modules as before.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -57,5 +57,13 @@ if (!process.exitCode) {
     },
     logLevel: 'warning',
   });
+  // Plain JavaScript modules that run in processes of their own (the SQLite reader) start
+  // without a TypeScript loader: tsc does not emit them, so they are copied beside the compiled
+  // files and beside the bundle's chunks, which find them at `new URL('./x.mjs', import.meta.url)`.
+  for (const file of readdirSync(`${root}src`, { recursive: true }).map(String))
+    if (file.endsWith('.mjs')) {
+      cpSync(`${root}src/${file}`, `${root}dist/${file}`);
+      cpSync(`${root}src/${file}`, `${root}dist/bundle/${file.split('/').pop()}`);
+    }
   writeFileSync(`${root}dist/.built`, new Date().toISOString() + '\n');
 }

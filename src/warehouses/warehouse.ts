@@ -58,9 +58,14 @@ export async function loadDriver<T>(pkg: string, connection: string): Promise<T>
       (err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ||
       (err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
     )
-      throw new RunError(`connection ${connection} needs the ${pkg} package: npm install ${pkg}`);
+      throw missingDriverError(pkg, connection);
     throw err;
   }
+}
+
+/** The error for a driver package that is not installed: which one, and how to install it. */
+export function missingDriverError(pkg: string, connection: string): RunError {
+  return new RunError(`connection ${connection} needs the ${pkg} package: npm install ${pkg}`);
 }
 
 /** One line that says why a database operation failed, without the driver's stack. */
