@@ -53,6 +53,26 @@ describe('webhook payload', () => {
     });
   });
 
+  it('keeps fields in order whatever their names and values (integer-like names, __proto__, dates, undefined, numbers as keys)', () => {
+    const write = payloadWriter({ job: 'j', runId: 'r', fields: ['b', '0', '__proto__', 'key', 'when'] });
+    const at = new Date('2026-11-23T01:02:03.004Z');
+    const leads = [
+      { key: '7', keyValue: 7, values: ['x', 1, 'p', '7', at] },
+      { key: '8', keyValue: 8n, values: [undefined, Number.NaN, null, '8', () => 1] },
+    ];
+    expect(write(2, leads).toString()).toBe(
+      '{"job":"j","run_id":"r","batch":2,"channel":null,"leads":[' +
+        '{"key":7,"b":"x","0":1,"__proto__":"p","when":"2026-11-23T01:02:03.004Z"},' +
+        '{"key":"8","b":null,"0":null,"__proto__":null,"when":null}]}',
+    );
+    // The same leads under ordinary names, written through JSON.stringify, give the same values.
+    const plain = payloadWriter({ job: 'j', runId: 'r', fields: ['b', 'zero', 'proto', 'key', 'when'] });
+    expect(JSON.parse(plain(2, leads).toString()).leads).toEqual([
+      { key: 7, b: 'x', zero: 1, proto: 'p', when: '2026-11-23T01:02:03.004Z' },
+      { key: '8', b: null, zero: null, proto: null, when: null },
+    ]);
+  });
+
   it('derives one Idempotency-Key per (job, at, destination, batch keys)', () => {
     const key = idempotencyKey('job', '2026-11-23T09:00:00+08:00', 'http://crm/leads', ['1', '2']);
     expect(idempotencyKey('job', '2026-11-23T09:00:00+08:00', 'http://crm/leads', ['1', '2'])).toBe(key);
