@@ -22,6 +22,12 @@ export interface LeadFilter {
 
 export interface LeadFilterOptions {
   fieldCount: number;
+  /**
+   * Rows as the query selected them, the key being the lead field at this index (SqlQuery.keyAt),
+   * instead of key first: a row with no reach columns then becomes the lead's values as it is,
+   * not copied twice (key-first.ts's unshift, then a slice).
+   */
+  keyAt?: number;
   requireIndexes: number[];
   limit?: number;
   convertedKeys?: ReadonlySet<string>;
@@ -44,9 +50,14 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
     counts,
     take(rows) {
       const leads: Lead[] = [];
+      const keyAt = options.keyAt;
+      // Where the lead fields start in a row: after the key, unless the key is one of them.
+      const first = keyAt === undefined ? 1 : 0;
+      const end = first + options.fieldCount;
       for (const row of rows) {
         counts.rows++;
-        const key = String(row[0]);
+        const keyValue = keyAt === undefined ? row[0] : row[keyAt];
+        const key = String(keyValue);
         const followUp = options.followUp?.match(key);
         if (options.followUp && !followUp) {
           counts.follow_up!++;
@@ -60,7 +71,7 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
           counts.delivered++;
           continue;
         }
-        const values = row.slice(1, 1 + options.fieldCount);
+        const values = first === 0 && row.length === end ? row : row.slice(first, end);
         if (followUp) {
           const { deliveredAtIndex, channelIndex } = options.followUp!;
           if (deliveredAtIndex >= 0) values[deliveredAtIndex] = followUp[0];
@@ -76,9 +87,8 @@ export function leadFilter(options: LeadFilterOptions): LeadFilter {
         }
         taken++;
         // The reach step's columns (addresses, opt-out flags) follow the fields.
-        if (row.length > 1 + options.fieldCount)
-          leads.push({ key, keyValue: row[0], values, extra: row.slice(1 + options.fieldCount) } as Lead);
-        else leads.push({ key, keyValue: row[0], values });
+        if (row.length > end) leads.push({ key, keyValue, values, extra: row.slice(end) } as Lead);
+        else leads.push({ key, keyValue, values });
       }
       const done = options.limit !== undefined && taken >= options.limit;
       if (done) counts.limit_reached = true;

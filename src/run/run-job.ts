@@ -120,9 +120,12 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       });
       query = await renderForDialect(plan);
     }
+    // The lead stream reads rows as selected (no key copied to the front): the filter knows keyAt.
+    const leadQuery = { ...query, keyAt: undefined };
     const base = leadFilter({
       followUp: followUp && followUpFilter(job, followUp),
       fieldCount: plan.header.length,
+      keyAt: query.keyAt,
       requireIndexes: job.lead.require.map((name) => plan.header.indexOf(name)),
       // A dry run reads every row so that require (and delivered) count everyone, not only the
       // people read before the limit was reached; the limit is applied to its count below.
@@ -162,7 +165,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     });
     if (options.dryRun) {
       const steps = await funnel(plan, warehouse);
-      for await (const rows of warehouse.stream(query, { batchSize: options.batchSize, signal })) {
+      for await (const rows of warehouse.stream(leadQuery, { batchSize: options.batchSize, signal })) {
         const { leads, done } = await filter.take(rows);
         leadsCounted += leads.length;
         if (done) break;
@@ -182,7 +185,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
     const outputs = await deliver(
       plan,
       warehouse,
-      query,
+      leadQuery,
       tracked,
       filter,
       { ...options, signal, runId, runTime: at, reach },
