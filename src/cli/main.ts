@@ -113,9 +113,24 @@ export async function main(argv: string[]): Promise<void> {
       (await import('./connections-command.ts')).connectionsCheckCommand(names, opts),
     );
 
-  program
+  const demo = program
     .command('demo')
-    .description('`demo load <connection>`: the demo warehouse into a MySQL/MariaDB, PostgreSQL or SQLite connection')
+    .description(
+      '`demo load <connection>`: the demo warehouse into a MySQL/MariaDB, PostgreSQL or SQLite connection; `demo respond <job.yaml>`: people react to what a job delivered',
+    );
+  demo
+    .command('respond')
+    .description(
+      "a share of the people the job delivered to (its acknowledged deliveries of the last 3 days) get one event a little after their delivery, in the demo events table of the job's source: the demo has no live app, and follow-up jobs (follow_up.responded) need reactions",
+    )
+    .argument('<job>', 'the first-touch job file (e.g. jobs/cart-abandoners-push.yaml)')
+    .option('--connections <file>', 'connections file (default $CRM_LEADS_CONNECTIONS or ./connections.yaml)')
+    .option('--state <url>', 'run ledger: sqlite path or mysql://, postgres:// URL (default .crm-leads/state.db)')
+    .option('--event <name>', 'the event written', 'click_push')
+    .option('--after <duration>', 'how long after each delivery', '10m')
+    .option('--share <percent>', 'percent of the delivered people who respond', '30')
+    .action(async (job: string, opts) => (await import('./demo-command.ts')).demoRespondCommand(job, opts));
+  demo
     .command('load')
     .description(
       'create the demo tables (users, segments, tags, items, events, orders) in that connection and fill them; re-running replaces only those tables',

@@ -194,3 +194,58 @@ describe('二次触达 on the demo: the push job delivers, the clickers are call
     expect(call.stdout).toContain(`,${naive(D[100019])},app_push`);
   }, 120_000);
 });
+
+describe('二次触达 on the demo as the README walks it: push to a file, `demo respond`, then the call job', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-leads-demo-respond-'));
+  const cli = (args: string[]) =>
+    runCli([...args, '--connections', 'connections.yaml', '--state', 'state.db'], { cwd: dir, env });
+
+  beforeAll(() => {
+    copyFileSync(DEMO, join(dir, 'demo.db'));
+    writeFileSync(join(dir, 'connections.yaml'), 'demo: { type: sqlite, path: demo.db }\n');
+  });
+
+  it('30% of the pushed people click 10 minutes after their push, and the call job gets exactly those with a phone', async () => {
+    const pushJob = join(root, 'jobs', 'cart-abandoners-push.yaml');
+    const push = await cli(['run', pushJob, '--at', iso(builtAt), '--csv', 'push.csv', '--record']);
+    expect(push.code, push.stderr).toBe(0);
+    const pushed = readFileSync(join(dir, 'push.csv'), 'utf8').trim().split(/\r?\n/).length - 1;
+    expect(pushed).toBeGreaterThan(100);
+
+    const respond = await cli(['demo', 'respond', pushJob]);
+    expect(respond.code, respond.stderr).toBe(0);
+    const responders = Math.floor((pushed * 30) / 100);
+    expect(respond.stderr).toContain(
+      `${pushed} people delivered by cart-abandoners-push in the last 3 days; ${responders} of them got a click_push event 10m after their delivery`,
+    );
+    const db = new Database(join(dir, 'demo.db'), { readonly: true });
+    const clicks = db.prepare("select user_id, event_time from events where event_name = 'click_push'").all() as {
+      user_id: number;
+      event_time: string;
+    }[];
+    db.close();
+    expect(clicks).toHaveLength(responders);
+    const lastClick = DateTime.fromFormat(
+      clicks
+        .map((c) => c.event_time)
+        .sort()
+        .at(-1)!,
+      'yyyy-MM-dd HH:mm:ss',
+      {
+        zone: TZ,
+      },
+    );
+    // The first 10:00 after the last click: outside the call job's quiet hours (21:00-09:00).
+    let at = lastClick.set({ hour: 10, minute: 0, second: 0 });
+    if (at <= lastClick) at = at.plus({ days: 1 });
+    const call = await cli(['run', join(root, 'jobs', 'cart-push-clickers-call.yaml'), '--at', iso(at), '--csv', '-']);
+    expect(call.code, call.stderr).toBe(0);
+    const called = keysPerJob(call).get('cart-push-clickers-call') ?? [];
+    const summary = JSON.parse(summaryLines(call.stderr).at(-1)!);
+    // Every responder is a lead unless they have no phone (require: [phone]).
+    expect(called.length + summary.counts.unreachable).toBe(responders);
+    expect(called.length).toBeGreaterThan(0);
+    const clicked = new Set(clicks.map((c) => String(c.user_id)));
+    for (const key of called) expect(clicked.has(key), key).toBe(true);
+  }, 120_000);
+});
