@@ -53,6 +53,9 @@ const hive = z.strictObject({
   hive_conf: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   fetch_size: z.number().int().positive().default(10000),
   kerberos_service: z.string().optional(),
+  // The longest wait for any answer of HiveServer2 (a status call of a running query at least
+  // HIVE_STATUS_HOLD_MIN: the server holds those by design); query_timeout bounds the query.
+  read_timeout: durationText.optional(),
 });
 const oracle = z.strictObject({
   type: z.literal('oracle'),

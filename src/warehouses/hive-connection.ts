@@ -14,6 +14,7 @@ import { CancelledError, RunError } from '../errors.ts';
 import type { ConnectionSpec } from '../config/connection-schema.ts';
 import { formatDuration, parseDuration } from '../config/duration.ts';
 import type { ResultSchema, RowSet } from './hive-rows.ts';
+import { ReadTimeoutError } from './lost-connection.ts';
 import { loadDriver } from './warehouse.ts';
 
 export type HiveSpec = Extract<ConnectionSpec, { type: 'hive' }>;
@@ -44,6 +45,8 @@ export interface GuardOptions {
   /** What the call does, for the timeout message. */
   what: string;
   timeoutMs: number;
+  /** The connection's read_timeout: an answer later than this is a silent server (ReadTimeoutError). */
+  silenceMs?: number;
   signal?: AbortSignal;
 }
 
@@ -55,6 +58,8 @@ export interface HiveLink {
   guard<T>(call: Promise<T>, options: GuardOptions): Promise<T>;
   /** Closes the session (bounded in time) and destroys the transport. Never throws. */
   close(): Promise<void>;
+  /** Destroys the transport at once, without a goodbye: every pending call fails now. */
+  destroy(): void;
 }
 
 export class HiveTimeoutError extends Error {}
@@ -118,14 +123,20 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
     agent?.destroy();
   };
 
-  const guard = <T>(call: Promise<T>, { what, timeoutMs, signal }: GuardOptions): Promise<T> => {
+  const guard = <T>(call: Promise<T>, { what, timeoutMs, silenceMs, signal }: GuardOptions): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    const silent = silenceMs !== undefined && silenceMs < timeoutMs;
     const stop = new Promise<never>((_, reject) => {
       // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer timeout means that long.
       timer = setTimeout(
-        () => reject(new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`)),
-        Math.min(timeoutMs, 2 ** 31 - 1),
+        () =>
+          reject(
+            silent
+              ? new ReadTimeoutError(silenceMs)
+              : new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`),
+          ),
+        Math.min(silent ? silenceMs : timeoutMs, 2 ** 31 - 1),
       );
       if (signal) {
         // A RunError reason (e.g. the job's lock was lost) says why; anything else is a cancel.
@@ -175,6 +186,10 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
       if (closing) return;
       await guard(session.close(), { what: 'close session', timeoutMs: CLOSE_TIMEOUT_MS }).catch(() => {});
       destroy();
+    },
+    destroy() {
+      destroy();
+      fail(new Error('the connection was dropped'));
     },
   };
 }

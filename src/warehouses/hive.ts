@@ -12,22 +12,31 @@ import {
   firstLine,
   HiveTimeoutError,
   seconds,
+  type GuardOptions,
   type HiveLink,
   type HiveOperation,
   type HiveSpec,
 } from './hive-connection.ts';
 import { decodeRowSet } from './hive-rows.ts';
+import { lostConnectionCause, ReadTimeoutError } from './lost-connection.ts';
+import { DEFAULT_READ_TIMEOUT } from '../config/connection-schema.ts';
 import { DEFAULT_BATCH_SIZE, type Row, type StreamOptions, type Warehouse } from './warehouse.ts';
 
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 2000;
 const CLEANUP_TIMEOUT_MS = 5000;
+/**
+ * HiveServer2 holds a status call of a running query until something changes, up to
+ * hive.server2.long.polling.timeout (5 s by default): such a wait is not silence, whatever read_timeout says.
+ */
+const STATUS_HOLD_MIN_MS = 10_000;
 
 export async function openHive(name: string, spec: HiveSpec): Promise<Warehouse> {
   const querySeconds = seconds(spec.query_timeout, 'query_timeout', name);
+  const silenceMs = seconds(spec.read_timeout ?? DEFAULT_READ_TIMEOUT, 'read_timeout', name) * 1000;
   const link = await connectHive(name, spec);
   const run = (query: SqlQuery, options: StreamOptions) =>
-    streamStatement(name, spec, link, querySeconds, query, options);
+    streamStatement(name, spec, link, { querySeconds, silenceMs }, query, options);
   return {
     dialect: 'hive',
     stream: (query, options = {}) => run(query, options),
@@ -41,10 +50,12 @@ export async function openHive(name: string, spec: HiveSpec): Promise<Warehouse>
         link.guard(link.session.getInfo(link.types.TGetInfoType[type]), {
           what: 'GetInfo',
           timeoutMs: querySeconds * 1000,
+          silenceMs,
         });
       return `${(await info('CLI_DBMS_NAME')).getValue()} ${(await info('CLI_DBMS_VER')).getValue()}`;
     },
     close: () => link.close(),
+    destroy: () => link.destroy(),
   };
 }
 
@@ -52,16 +63,23 @@ async function* streamStatement(
   name: string,
   spec: HiveSpec,
   link: HiveLink,
-  querySeconds: number,
+  bounds: { querySeconds: number; silenceMs: number },
   query: SqlQuery,
   options: StreamOptions,
 ): AsyncGenerator<Row[]> {
+  const { querySeconds, silenceMs } = bounds;
   if (query.bindings.length > 0)
     throw new Error('HiveQL has no bound parameters: render values as literals (src/sql/hive)');
   const { signal } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const deadline = Date.now() + querySeconds * 1000;
-  const untilDeadline = (what: string) => ({ what, timeoutMs: Math.max(1, deadline - Date.now()), signal });
+  // Each call to the server: within the query's deadline, and answered within read_timeout.
+  const untilDeadline = (what: string, silence: number | undefined = silenceMs) => ({
+    what,
+    timeoutMs: Math.max(1, deadline - Date.now()),
+    silenceMs: silence,
+    signal,
+  });
   let operation: HiveOperation | undefined;
   let finished = false;
   try {
@@ -70,12 +88,12 @@ async function* streamStatement(
       link.session.executeStatement(query.sql, { runAsync: true, queryTimeout: querySeconds }),
       untilDeadline('ExecuteStatement'),
     );
-    await waitUntilFinished(name, link, operation, untilDeadline, signal);
+    await waitUntilFinished(name, link, operation, untilDeadline, silenceMs, signal);
     operation.setMaxRows(spec.fetch_size);
     for (;;) {
       // Each page may take the server a while (Hive reads files as it fetches): one
       // query_timeout per page, not one for the whole stream, which the consumer paces.
-      await link.guard(operation.fetch(), { what: 'FetchResults', timeoutMs: querySeconds * 1000, signal });
+      await link.guard(operation.fetch(), { what: 'FetchResults', timeoutMs: querySeconds * 1000, silenceMs, signal });
       const schema = operation.getSchema() ?? {};
       const pages = operation.getData();
       operation.flush();
@@ -87,6 +105,9 @@ async function* streamStatement(
     }
     finished = true;
   } catch (err) {
+    // A silent or broken connection cannot cancel or close anything: drop it now, so that the
+    // cleanup below and the session's close fail at once instead of waiting out their bounds.
+    if (err instanceof ReadTimeoutError || lostConnectionCause(err)) link.destroy();
     throw queryError(name, spec, link, err);
   } finally {
     if (operation) await release(link, operation, finished);
@@ -97,13 +118,17 @@ async function waitUntilFinished(
   name: string,
   link: HiveLink,
   operation: HiveOperation,
-  untilDeadline: (what: string) => { what: string; timeoutMs: number; signal?: AbortSignal },
+  untilDeadline: (what: string, silence?: number) => GuardOptions,
+  silenceMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
   const S = link.types.TOperationState;
   let pause = FIRST_POLL_MS;
   for (;;) {
-    const status = await link.guard(operation.status(), untilDeadline('GetOperationStatus'));
+    const status = await link.guard(
+      operation.status(),
+      untilDeadline('GetOperationStatus', Math.max(silenceMs, STATUS_HOLD_MIN_MS)),
+    );
     switch (status.operationState) {
       case S.FINISHED_STATE:
         return;
@@ -122,7 +147,8 @@ async function waitUntilFinished(
           `${name}: the query ended in state ${status.operationState}${status.errorMessage ? `: ${firstLine(status.errorMessage)}` : ''}`,
         );
     }
-    await link.guard(pauseFor(pause, signal), untilDeadline('GetOperationStatus'));
+    // The pause is ours, not the server's: only the query's deadline bounds it.
+    await link.guard(pauseFor(pause, signal), { ...untilDeadline('GetOperationStatus'), silenceMs: undefined });
     pause = Math.min(pause * 2, MAX_POLL_MS);
   }
 }

@@ -24,6 +24,17 @@ export class LostConnectionError extends RunError {
   }
 }
 
+/**
+ * The server sent nothing for the connection's read_timeout: the connection counts as lost. Thrown
+ * by the guard below, and by engines that bound each of their own calls (Hive).
+ */
+export class ReadTimeoutError extends RunError {
+  constructor(readonly timeoutMs: number) {
+    super(`no data from the server for ${seconds(timeoutMs)}: read_timeout`);
+    this.name = 'ReadTimeoutError';
+  }
+}
+
 // Driver errors that mean the connection itself is gone (mysql2, pg, node:net, hive-driver).
 const LOST_CODES = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
 const LOST_MESSAGES = /Connection terminated|server closed the connection|socket hang up|Connection lost/i;
@@ -123,14 +134,7 @@ function bounded<T>(
     signal?.addEventListener('abort', onAbort, { once: true });
     if (readTimeoutMs)
       timer = setTimeout(
-        () =>
-          giveUp(
-            new LostConnectionError(
-              name,
-              rowsSoFar,
-              `no data from the server for ${seconds(readTimeoutMs)}: read_timeout`,
-            ),
-          ),
+        () => giveUp(new LostConnectionError(name, rowsSoFar, new ReadTimeoutError(readTimeoutMs).message)),
         readTimeoutMs,
       );
     read.then(
@@ -148,6 +152,7 @@ function bounded<T>(
 
 function asLost(name: string, err: unknown, rows: number): unknown {
   if (err instanceof LostConnectionError) return err;
+  if (err instanceof ReadTimeoutError) return new LostConnectionError(name, rows, err.message, { cause: err });
   const cause = lostConnectionCause(err);
   return cause && !(err as Error)?.name?.startsWith('Cancelled')
     ? new LostConnectionError(name, rows, cause, { cause: err })

@@ -13,9 +13,7 @@ import type { SessionZone, Warehouse } from './warehouse.ts';
  * or the server refuses the time zone.
  */
 export async function openWarehouse(name: string, spec: ConnectionSpec, zone?: SessionZone): Promise<Warehouse> {
-  // Hive bounds each call by its own query_timeout; SQLite is embedded and cannot go silent.
-  const readTimeout = 'read_timeout' in spec ? parseDuration(spec.read_timeout ?? DEFAULT_READ_TIMEOUT) : undefined;
-  const warehouse = keyFirst(guardWarehouse(name, await openEngine(name, spec), readTimeout && readTimeout * 1000));
+  const warehouse = keyFirst(guardWarehouse(name, await openEngine(name, spec), readTimeoutMs(spec)));
   if (zone && warehouse.setTimeZone)
     try {
       await warehouse.setTimeZone(zone);
@@ -24,6 +22,16 @@ export async function openWarehouse(name: string, spec: ConnectionSpec, zone?: S
       throw err;
     }
   return warehouse;
+}
+
+/**
+ * The read_timeout the guard applies to every wait for the next rows (default 30m). None for
+ * SQLite, which is embedded and cannot go silent, nor for Hive, whose time to the first row is
+ * the query's run time (query_timeout): Hive bounds each call to HiveServer2 by read_timeout itself.
+ */
+function readTimeoutMs(spec: ConnectionSpec): number | undefined {
+  if (spec.type === 'sqlite' || spec.type === 'hive') return undefined;
+  return parseDuration(spec.read_timeout ?? DEFAULT_READ_TIMEOUT)! * 1000;
 }
 
 async function openEngine(name: string, spec: ConnectionSpec): Promise<Warehouse> {

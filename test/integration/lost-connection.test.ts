@@ -1,5 +1,6 @@
 // A warehouse connection lost mid-result, through a real TCP proxy process in front of the real
-// MariaDB and PostgreSQL servers: closed (FIN), reset (RST), or silent (the proxy stops
+// MariaDB and PostgreSQL servers and of the HiveServer2 test server (Thrift, to the unmodified
+// hive-driver; MariaDB behind it): closed (FIN), reset (RST), or silent (the proxy stops
 // forwarding; read_timeout). And SIGTERM / SIGINT while the server is silent. Every case: exit
 // 1 within seconds, one line, no temporary file, the previous CSV untouched, the run failed (or
 // interrupted) in the ledger, the lock released. The half-million-row version (cut after 8 MB)
@@ -16,7 +17,7 @@ import {
 const PEOPLE = 40_000; // about 1.3 MB on the wire: the cut at 256 KB comes mid-result
 const CUT_AT = 256 * 1024;
 
-describe.each<ServerDialect>(['mysql', 'postgres'])('a connection to %s lost mid-result', (dialect) => {
+describe.each<ServerDialect>(['mysql', 'postgres', 'hive'])('a connection to %s lost mid-result', (dialect) => {
   let ws: CutWorkspace;
   beforeAll(async () => {
     ws = await cutWorkspace(dialect, 'lost_connection', PEOPLE);

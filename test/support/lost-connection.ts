@@ -1,5 +1,6 @@
 // Lost-connection scenarios through the real CLI: a warehouse table of N people on a real
-// server, reached through the cutting TCP proxy (a separate process), a CSV job, and the checks
+// server (MariaDB, PostgreSQL, or Hive: the HiveServer2 test server in front of MariaDB, spoken
+// to by the unmodified hive-driver), reached through the cutting TCP proxy (a separate process), a CSV job, and the checks
 // every cut must pass: exit 1 within seconds with one line "lost the connection to wh after N
 // rows", no temporary file, the previous CSV untouched, the run failed in the ledger, and the
 // lock released (the next run, straight to the server, runs at once without --wait).
@@ -10,23 +11,29 @@ import { expect } from 'vitest';
 import { runCli } from './cli.ts';
 import { createTestDatabase, MYSQL, POSTGRES, type TestDatabase } from './databases.ts';
 import { spawnCli, until } from './delivery-fixture.ts';
+import { startHiveTestServer, type HiveTestServer } from './hive-server/index.ts';
 import { startTcpProxy, type CutMode, type TcpProxy } from './tcp-proxy/index.ts';
 
-export type ServerDialect = 'mysql' | 'postgres';
+export type ServerDialect = 'mysql' | 'postgres' | 'hive';
+// Hive pages of 1,000 rows: several pages pass the proxy before the cut.
+const HIVE_FETCH_SIZE = 1000;
 const PREVIOUS = 'the previous file\r\n';
 
 export interface CutWorkspace {
+  dialect: ServerDialect;
   dir: string;
   db: TestDatabase;
+  /** Hive only: the HiveServer2 test server, on `db`. */
+  hive?: HiveTestServer;
   people: number;
   close(): Promise<void>;
 }
 
 /** A database with `people` rows generated on the server, and a folder with a CSV job. */
 export async function cutWorkspace(dialect: ServerDialect, name: string, people: number): Promise<CutWorkspace> {
-  const db = await createTestDatabase(dialect, name);
+  const db = await createTestDatabase(dialect === 'hive' ? 'mysql' : dialect, name);
   await db.knex.raw(
-    dialect === 'mysql'
+    db.dialect === 'mysql'
       ? `create table people as select seq as user_id, concat('person ', seq) as name, concat('138', lpad(seq, 8, '0')) as phone from seq_1_to_${people}`
       : `create table people as select g as user_id, 'person ' || g as name, '138' || lpad(g::text, 8, '0') as phone from generate_series(1, ${people}) g`,
   );
@@ -40,30 +47,42 @@ lead: { fields: [user_id, name, phone] }
 destinations: [ { type: csv, path: out/cut.csv } ]
 `,
   );
-  writeFileSync(join(dir, 'direct.yaml'), `wh: ${db.yaml}\n`);
+  const hive = dialect === 'hive' ? await startHiveTestServer({ database: databaseOf(db) }) : undefined;
+  const ws: CutWorkspace = { dialect, dir, db, hive, people, close: async () => {} };
+  writeFileSync(join(dir, 'direct.yaml'), `wh: ${hive ? hiveYaml(ws, hive.port) : db.yaml}\n`);
   return {
-    dir,
-    db,
-    people,
+    ...ws,
     close: async () => {
+      await hive?.close();
       await db.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
+const databaseOf = (db: TestDatabase) => (db.connection as { database: string }).database;
+
+function hiveYaml(ws: CutWorkspace, port: number, readTimeout?: string): string {
+  return `{ type: hive, host: 127.0.0.1, port: ${port}, database: ${databaseOf(ws.db)}, connect_timeout: 10s, fetch_size: ${HIVE_FETCH_SIZE}${readTimeout ? `, read_timeout: ${readTimeout}` : ''} }`;
+}
+
 function proxiedConnections(ws: CutWorkspace, proxy: TcpProxy, readTimeout?: string): string {
-  const server = ws.db.dialect === 'mysql' ? MYSQL : POSTGRES;
   const file = join(ws.dir, 'proxied.yaml');
-  const database = (ws.db.connection as { database: string }).database;
+  if (ws.hive) {
+    writeFileSync(file, `wh: ${hiveYaml(ws, proxy.port, readTimeout)}\n`);
+    return file;
+  }
+  const server = ws.db.dialect === 'mysql' ? MYSQL : POSTGRES;
   writeFileSync(
     file,
-    `wh: { type: ${ws.db.dialect}, host: "${server.host}", port: ${proxy.port}, user: "${server.user}", password: "${server.password}", database: ${database}${readTimeout ? `, read_timeout: ${readTimeout}` : ''} }\n`,
+    `wh: { type: ${ws.db.dialect}, host: "${server.host}", port: ${proxy.port}, user: "${server.user}", password: "${server.password}", database: ${databaseOf(ws.db)}${readTimeout ? `, read_timeout: ${readTimeout}` : ''} }\n`,
   );
   return file;
 }
 
-const serverOf = (ws: CutWorkspace) => (ws.db.dialect === 'mysql' ? MYSQL : POSTGRES);
+// The server the proxy stands in front of: the HiveServer2 test server for Hive.
+const serverOf = (ws: CutWorkspace) =>
+  ws.hive ? { host: '127.0.0.1', port: ws.hive.port } : ws.db.dialect === 'mysql' ? MYSQL : POSTGRES;
 
 async function expectCleanAfterFailure(ws: CutWorkspace, status: 'failed' | 'interrupted'): Promise<void> {
   expect(readFileSync(join(ws.dir, 'out', 'cut.csv'), 'utf8')).toBe(PREVIOUS);
