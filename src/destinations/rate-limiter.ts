@@ -1,6 +1,6 @@
 // max_requests_per_second: request starts (retries included) are spaced evenly, shared by every
 // concurrent request of one destination. Waiting here is backpressure like any other.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../long-timers.ts';
 
 export interface RateLimiter {
   take(signal?: AbortSignal): Promise<void>;
@@ -15,7 +15,7 @@ export function rateLimiter(perSecond: number | undefined): RateLimiter {
       const now = performance.now();
       const start = Math.max(now, next);
       next = start + intervalMs;
-      if (start > now) await sleep(start - now, undefined, { signal });
+      if (start > now) await sleep(start - now, signal);
     },
   };
 }

@@ -3,6 +3,7 @@
 // run out. Every attempt is signed afresh and carries the batch's Idempotency-Key; request
 // starts (retries included) go through the shared rate limiter.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setLongTimeout } from '../long-timers.ts';
 import type { Dispatcher } from 'undici';
 import type { WebhookDestinationSpec } from '../config/job-schema.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -135,18 +136,21 @@ function stopWith(parent: AbortSignal, ms: number): { signal: AbortSignal; reado
   const onParent = () => controller.abort(parent.reason);
   if (parent.aborted) onParent();
   else parent.addEventListener('abort', onParent, { once: true });
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`no response within ${ms} ms`, 'TimeoutError'));
-  }, ms);
-  timer.unref();
+  const timer = setLongTimeout(
+    () => {
+      timedOut = true;
+      controller.abort(new DOMException(`no response within ${ms} ms`, 'TimeoutError'));
+    },
+    ms,
+    { unref: true },
+  );
   return {
     signal: controller.signal,
     get timedOut() {
       return timedOut;
     },
     done() {
-      clearTimeout(timer);
+      timer.clear();
       parent.removeEventListener('abort', onParent);
     },
   };

@@ -6,6 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { DateTime } from 'luxon';
 import { CancelledError } from '../errors.ts';
 import type { Job } from '../config/load-job.ts';
+import { setLongTimeout, type LongTimeout } from '../long-timers.ts';
 
 type Fields = Record<string, unknown>;
 
@@ -236,11 +237,11 @@ export const localIso = (date: Date, job: Job) =>
 
 /** Waits for every promise or for `ms`, whichever comes first; the timer never outlives it. */
 async function settleWithin(promises: Promise<void>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimeout | undefined;
   try {
-    await Promise.race([Promise.all(promises), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    await Promise.race([Promise.all(promises), new Promise<void>((resolve) => (timer = setLongTimeout(resolve, ms)))]);
   } finally {
-    clearTimeout(timer);
+    timer?.clear();
   }
 }
 const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(1));

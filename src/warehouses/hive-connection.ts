@@ -16,6 +16,7 @@ import { formatDuration, parseDuration } from '../config/duration.ts';
 import type { ResultSchema, RowSet } from './hive-rows.ts';
 import { ReadTimeoutError } from './lost-connection.ts';
 import { loadDriver } from './warehouse.ts';
+import { setLongTimeout, type LongTimeout } from '../long-timers.ts';
 
 export type HiveSpec = Extract<ConnectionSpec, { type: 'hive' }>;
 
@@ -124,19 +125,19 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
   };
 
   const guard = <T>(call: Promise<T>, { what, timeoutMs, silenceMs, signal }: GuardOptions): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     let onAbort: (() => void) | undefined;
     const silent = silenceMs !== undefined && silenceMs < timeoutMs;
     const stop = new Promise<never>((_, reject) => {
-      // setTimeout fires at once beyond 2^31-1 ms (~24.8 days): a longer timeout means that long.
-      timer = setTimeout(
+      // Not setTimeout: it fires at once beyond 2^31-1 ms (~24.8 days); long-timers waits that long.
+      timer = setLongTimeout(
         () =>
           reject(
             silent
               ? new ReadTimeoutError(silenceMs)
               : new HiveTimeoutError(`${what}: no answer within ${formatDuration(Math.ceil(timeoutMs / 1000))}`),
           ),
-        Math.min(silent ? silenceMs : timeoutMs, 2 ** 31 - 1),
+        silent ? silenceMs : timeoutMs,
       );
       if (signal) {
         // A RunError reason (e.g. the job's lock was lost) says why; anything else is a cancel.
@@ -147,7 +148,7 @@ export async function connectHive(name: string, spec: HiveSpec): Promise<HiveLin
     });
     call.catch(() => {}); // settles after we stopped waiting: nobody is listening any more
     return Promise.race([call, failure, stop]).finally(() => {
-      clearTimeout(timer);
+      timer?.clear();
       if (onAbort) signal?.removeEventListener('abort', onAbort);
     });
   };

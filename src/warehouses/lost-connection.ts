@@ -8,6 +8,7 @@
 // is one line: "lost the connection to <name> after N rows (<cause>)".
 import { RunError } from '../errors.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
+import { setLongTimeout, type LongTimeout } from '../long-timers.ts';
 import { abortedError } from './cancel-on-abort.ts';
 import type { Row, StreamOptions, Warehouse } from './warehouse.ts';
 
@@ -111,7 +112,7 @@ function bounded<T>(
 ): Promise<T> {
   if (!readTimeoutMs && !signal) return read;
   return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const giveUp = (err: Error) => {
       cleanup();
       read.catch(() => {}); // abandoned: its own failure (the destroyed socket) is not the story
@@ -123,17 +124,17 @@ function bounded<T>(
     // "query cancelled" ends the read. Only an engine that has not ended the read within
     // ABORT_GRACE_MS loses its connection here, so a signal still ends the run in seconds.
     const onAbort = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => giveUp(abortedError(name, signal)!), ABORT_GRACE_MS);
+      timer?.clear();
+      timer = setLongTimeout(() => giveUp(abortedError(name, signal)!), ABORT_GRACE_MS);
     };
     const cleanup = () => {
-      clearTimeout(timer);
+      timer?.clear();
       signal?.removeEventListener('abort', onAbort);
     };
     if (signal?.aborted) return giveUp(abortedError(name, signal)!);
     signal?.addEventListener('abort', onAbort, { once: true });
     if (readTimeoutMs)
-      timer = setTimeout(
+      timer = setLongTimeout(
         () => giveUp(new LostConnectionError(name, rowsSoFar, new ReadTimeoutError(readTimeoutMs).message)),
         readTimeoutMs,
       );

@@ -3,14 +3,14 @@
 // its own watcher, so one job's slow query never delays another's ticks.
 //
 // - --from T (--until T2): ticks are T + k·every, run one after another without sleeping while
-//   they are in the past, exactly as they would have run live; the first watermark is
+//   they are in the past, exactly as they would have run live; a tick in the future (also of a
+//   --from/--until period that has not come yet) waits until due; the first watermark is
 //   T - lateness, whatever is stored. Without --from: the stored watermark, or on the very first
 //   start (now - start) - lateness.
 // - A failed tick (warehouse down, receiver gone) leaves the watermark where it was: one log
 //   line, then the same slice is retried after a backoff (1s·2^n up to 60s), never an exit.
 // - `stop` (SIGTERM/SIGINT) ends the loop between ticks: a running tick finishes and records
 //   itself first. `interrupt` (a second signal, a lost lock) aborts the running tick.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { firstLine } from '../state/state-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { acquireJobLock, describeHolder, type JobLock } from '../state/locks.ts';
@@ -25,6 +25,7 @@ import type { Warehouse } from '../warehouses/warehouse.ts';
 import { holdsMayBeDue } from './hold-check.ts';
 import { realtimeOf, runTick, WATCH_SHARD, type TickSummary } from './tick.ts';
 import { randomBytes } from 'node:crypto';
+import { sleep } from '../long-timers.ts';
 
 export interface WatchLog extends Reporter {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -137,7 +138,7 @@ export class JobWatcher {
         const { untilMs } = this.options;
         if (untilMs !== undefined && this.tickMs > untilMs) break;
         const wait = this.tickMs - this.now();
-        if (wait > 0) await sleep(wait, undefined, { signal: stop }).catch(() => {});
+        if (wait > 0) await sleep(wait, stop).catch(() => {});
         if (stop.aborted) break;
         const job = this.job;
         const every = realtimeOf(job).every * 1000;
@@ -167,7 +168,7 @@ export class JobWatcher {
             `${job.name}: tick at ${new Date(this.tickMs).toISOString()} failed (${firstLine(err)}); the watermark stays at ${new Date(this.watermarkMs).toISOString()}; retrying in ${delay / 1000}s`,
             { job: job.name, event: 'tick_failed', tick_ms: this.tickMs, failures, retry_in_ms: delay },
           );
-          await sleep(delay, undefined, { signal: stop }).catch(() => {});
+          await sleep(delay, stop).catch(() => {});
           if (untilMs === undefined) this.tickMs = Math.max(this.tickMs, wholeSecond(this.now()));
         }
       }
