@@ -1,6 +1,9 @@
 // CSV for analysts: RFC 4180, UTF-8 (optional BOM for Excel), written to a temporary file in
 // the same folder and renamed only when complete (temp-file.ts), so a failed run leaves no
-// partial file and the previous one untouched. "-" writes to stdout.
+// partial file and the previous one untouched. "-" writes to stdout, which cannot be taken back:
+// its header waits for the first lead (or the run's successful end), so a run that fails before
+// its first lead writes nothing there; one that fails later leaves the rows sent so far, and its
+// exit code says so.
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -29,26 +32,36 @@ export function csvDestination(options: CsvOptions): Destination {
   let stdout: Writable | undefined;
   let finalPath = '';
   let written = 0;
-  const write = (text: string) => (file ? file.write(text) : writeStdout(stdout!, text));
+  // stdout only: the header line, until the first lead or a successful end sends it.
+  let heldHeader = '';
+  const write = (text: string) => {
+    if (file) return file.write(text);
+    const out = heldHeader + text;
+    heldHeader = '';
+    return writeStdout(stdout!, out);
+  };
   const self: Destination & { target: string } = {
     type: 'csv',
     target: options.path,
     deliversOnClose: true,
     async open(ctx) {
-      if (toStdout) stdout = options.stdout ?? process.stdout;
-      else {
-        finalPath = resolve(expandPathTemplate(options.path, ctx));
-        self.target = finalPath;
-        file = await openTempFile(finalPath, ctx.runId);
+      if (toStdout) {
+        stdout = options.stdout ?? process.stdout;
+        heldHeader = csvLine(ctx.fields);
+        return;
       }
+      finalPath = resolve(expandPathTemplate(options.path, ctx));
+      self.target = finalPath;
+      file = await openTempFile(finalPath, ctx.runId);
       try {
-        await write((options.bom && !toStdout ? '\uFEFF' : '') + csvLine(ctx.fields));
+        await write((options.bom ? '\uFEFF' : '') + csvLine(ctx.fields));
       } catch (err) {
         await file?.discard();
         throw err;
       }
     },
     async write(batch: Lead[]): Promise<WriteResult> {
+      if (batch.length === 0) return { delivered: [], failed: [] };
       let chunk = '';
       for (const lead of batch) chunk += csvLine(lead.values);
       await write(chunk);
@@ -58,6 +71,9 @@ export function csvDestination(options: CsvOptions): Destination {
     async close(outcome): Promise<DestinationSummary> {
       if (file && outcome === 'ok') await file.commit();
       else await file?.discard();
+      // A run without leads still prints its header when it succeeds.
+      if (heldHeader && outcome === 'ok') await write('');
+      heldHeader = '';
       return {
         type: 'csv',
         target: toStdout ? 'stdout' : finalPath,
