@@ -1,10 +1,11 @@
-// PostgreSQL through pg + pg-query-stream (a server-side cursor): rows as arrays, timestamps,
-// dates, numerics and int8 as the server's text so nothing is shifted or rounded.
+// PostgreSQL through pg: rows as arrays, read as one statement with socket backpressure
+// (postgres-rows.ts); timestamps, dates, numerics and int8 as the server's text so nothing is
+// shifted or rounded.
 import type * as Pg from 'pg';
 import { type ConnectionSpec, serverFields } from '../config/connection-schema.ts';
 import type { SqlQuery } from '../sql/render-query.ts';
-import { batchRows } from './batch-rows.ts';
 import { abortedError, cancelOnAbort } from './cancel-on-abort.ts';
+import { postgresRows } from './postgres-rows.ts';
 import {
   databaseError,
   DEFAULT_BATCH_SIZE,
@@ -49,19 +50,11 @@ async function cancelBackend(pg: typeof Pg, spec: PostgresSpec, pid: number | un
 
 export async function openPostgres(name: string, spec: PostgresSpec): Promise<Warehouse> {
   const pg = (await loadDriver<{ default: typeof Pg }>('pg', name)).default;
-  const { default: QueryStream } = await loadDriver<{ default: typeof import('pg-query-stream') }>(
-    'pg-query-stream',
-    name,
-  );
   pgTypes = pg.types;
   const client = new pg.Client(postgresConfig(spec));
   client.on('error', () => {}); // surfaced through the query that was running
   try {
     await client.connect();
-    // Rows are read through a cursor, which PostgreSQL plans for the first 10% of the result
-    // (cursor_tuple_fraction): index-order merge joins and JIT instead of the hash anti join
-    // `psql COPY` gets for the same statement (bench/export.ts). A run reads every row.
-    await client.query('SET cursor_tuple_fraction = 1');
   } catch (err) {
     throw databaseError(name, err);
   }
@@ -80,48 +73,23 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
       sessionZone = zone.timezone;
     },
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
-      const size = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-      const rows = client.query(
-        new QueryStream(query.sql, query.bindings, { batchSize: size, highWaterMark: size, rowMode: 'array' }),
-      );
-      const stopCancelling = cancelOnAbort(opts.signal, () =>
-        cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID),
-      );
-      // A connection closed or reset mid-result is reported on the client, never to the cursor
-      // (whose destroy() waits for a reply that cannot come): each read is raced against it.
-      // Not with Promise.race on one long-lived `lost` promise: every race leaves a reaction on
-      // it that holds the race's result (a whole batch) until the connection ends, so memory
-      // grew with the result (335 MB peak for 900k rows).
-      let lostError: Error | undefined;
-      let wake: ((err: Error) => void) | undefined;
-      const onLost = (err?: Error) => {
-        lostError ??= err ?? Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
-        wake?.(lostError);
-      };
-      client.on('error', onLost);
-      client.on('end', onLost);
-      const batches = batchRows(rows as AsyncIterable<Row>, size, opts.signal)[Symbol.asyncIterator]();
-      const nextBatch = () =>
-        new Promise<IteratorResult<Row[]>>((resolve, reject) => {
-          if (lostError) return reject(lostError);
-          wake = reject;
-          batches.next().then(resolve, reject);
-        }).finally(() => {
-          wake = undefined;
-        });
+      const rows = postgresRows(client, pg.Query, query.sql, query.bindings, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+      const cancel = () => cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID);
+      const stopCancelling = cancelOnAbort(opts.signal, cancel);
+      let finished = false;
       try {
-        for (;;) {
-          const step = await nextBatch();
-          if (step.done) break;
-          yield step.value;
+        for (let batch = await rows.next(); batch; batch = await rows.next()) {
+          opts.signal?.throwIfAborted();
+          yield batch;
         }
+        finished = true;
       } catch (err) {
         throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
-        client.off('error', onLost);
-        client.off('end', onLost);
         stopCancelling();
-        rows.destroy();
+        // Left early (a limit reached, an error downstream): the statement is cancelled, unless
+        // the abort signal already did that.
+        if (!finished) rows.stop(opts.signal?.aborted ? async () => {} : cancel);
       }
     },
     async all(query) {
