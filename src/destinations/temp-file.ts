@@ -50,18 +50,24 @@ export async function openTempFile(finalPath: string, tag: string, kind = 'csv')
     await closed();
     rmSync(tempPath, { force: true });
   };
+  const pool = encodingPool(file);
   return {
     tempPath,
-    async write(text) {
+    async write(data) {
       if (failure) throw fileError(finalPath, failure, kind);
-      if (file.write(text)) return;
-      // once() rejects on 'error' too: that error is the one kept in `failure`.
-      await Promise.race([once(file, 'drain'), once(file, 'close')]).catch(() => {});
+      let ok: boolean;
+      if (typeof data === 'string') ok = await pool.write(data);
+      else {
+        const flushed = pool.flush();
+        ok = file.write(data) && flushed;
+      }
+      if (!ok && !failure) await drained(file);
       if (failure) throw fileError(finalPath, failure, kind);
     },
     async commit() {
       try {
         if (failure) throw failure;
+        pool.flush();
         await new Promise<void>((done, fail) => file.end((err?: Error | null) => (err ? fail(err) : done())));
         if (failure) throw failure;
         renameSync(tempPath, finalPath);
@@ -72,6 +78,76 @@ export async function openTempFile(finalPath: string, tag: string, kind = 'csv')
     },
     discard: () => discard().catch(() => {}),
   };
+}
+
+// Text is encoded into a few buffers reused write after write, not a new Buffer per write: a
+// 900k-row CSV is 42 MB of one-use Buffers that, queued behind the disk, outlived young-generation
+// collections and stayed until a full one (peak RSS +25 MB when rows came fast). Order is kept:
+// a buffer goes to the stream when full, or before any bytes written directly.
+const POOL_BUFFERS = 4;
+const POOL_BUFFER_BYTES = 256 * 1024;
+
+interface EncodingPool {
+  /** Copies the text into the pool; false when the stream asks to wait for 'drain'. */
+  write(text: string): Promise<boolean>;
+  /** Hands the partly filled buffer to the stream; false when it asks to wait for 'drain'. */
+  flush(): boolean;
+}
+
+function encodingPool(file: WriteStream): EncodingPool {
+  const encoder = new TextEncoder();
+  const free: Buffer[] = Array.from({ length: POOL_BUFFERS }, () => Buffer.allocUnsafe(POOL_BUFFER_BYTES));
+  let current: Buffer | undefined;
+  let used = 0;
+  let wake: (() => void) | undefined;
+  const release = (buffer: Buffer) => {
+    free.push(buffer);
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  // A destroyed stream (a write error, a discard) may never call back: nobody waits on it then.
+  file.once('close', () => wake?.());
+  const flush = () => {
+    if (!current || used === 0) return true;
+    const buffer = current;
+    current = undefined;
+    const bytes = used;
+    used = 0;
+    return file.write(buffer.subarray(0, bytes), () => release(buffer));
+  };
+  return {
+    async write(text) {
+      let ok = true;
+      for (let rest = text; rest.length > 0; ) {
+        if (!current) {
+          while (free.length === 0 && !file.destroyed) await new Promise<void>((resolve) => (wake = resolve));
+          if (file.destroyed) return true; // the stream's error (or discard) is reported by the caller
+          current = free.pop()!;
+        }
+        const { read, written } = encoder.encodeInto(rest, current.subarray(used));
+        used += written;
+        rest = read === rest.length ? '' : rest.slice(read);
+        if (rest.length > 0 || used === POOL_BUFFER_BYTES) ok = flush() && ok;
+      }
+      return ok;
+    },
+    flush,
+  };
+}
+
+function drained(file: WriteStream): Promise<void> {
+  // One pair of listeners per wait, both removed: Promise.race of two once() calls left the
+  // loser's listeners behind (MaxListenersExceededWarning after 11 waits in one file).
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      file.off('drain', done);
+      file.off('close', done);
+      resolve();
+    };
+    file.on('drain', done);
+    file.on('close', done);
+  });
 }
 
 // Only this file's temporary files, and only those of processes that no longer run: another
