@@ -97,6 +97,11 @@ export async function main(argv: string[]): Promise<void> {
       'replay from this time (ISO 8601; without an offset: the job timezone), even over a stored watermark',
     )
     .option('--until <time>', 'stop after the last tick at or before this time; with --from, replays without sleeping')
+    .option(
+      '--grace <duration>',
+      'on SIGTERM/SIGINT, how long running ticks may take to finish before they are interrupted (e.g. 60s, 2m)',
+      '60s',
+    )
     .addOption(logFormatOption())
     .action(async (jobs: string[], opts) => (await import('./watch-command.ts')).watchCommand(jobs, opts));
 

@@ -1,8 +1,8 @@
 // `crm-leads watch <job.yaml...> [--connections F] [--state URL] [--from T] [--until T]
 // [--log-format json]` (issue 11): real-time leads. Each job ticks on its own (src/watch);
 // each tick that read or delivered anything prints its JSON summary on stdout. Runs until
-// SIGTERM/SIGINT (the running ticks finish and record themselves, exit 0; a second signal
-// interrupts them) or until --until. SIGHUP reloads the job files and the connections file;
+// SIGTERM/SIGINT (the running ticks finish and record themselves, exit 0; a second signal, or
+// the end of --grace, interrupts them) or until --until. SIGHUP reloads the job files and the connections file;
 // a file that became invalid keeps its previous version.
 import { EXIT, formatIssue, SpecError } from '../errors.ts';
 import { resolveRunTime } from '../plan/time.ts';
@@ -15,12 +15,16 @@ import { loadInputs } from './load-inputs.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
 import { cliReporter, parseLogFormat } from './reporter.ts';
 import { count } from '../plural.ts';
+import { setLongTimeout, type LongTimeout } from '../long-timers.ts';
+import { parseGrace } from './schedule-command.ts';
 
 export interface WatchCommandOptions {
   connections?: string;
   state?: string;
   from?: string;
   until?: string;
+  /** On SIGTERM/SIGINT, how long running ticks may take before they are interrupted (default 60s). */
+  grace?: string;
   logFormat?: string;
 }
 
@@ -33,6 +37,7 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
   const log = cliReporter(parseLogFormat(opts.logFormat), process.stderr, { progress: 'lines' });
   const watchers: JobWatcher[] = [];
   try {
+    const graceMs = parseGrace(opts.grace);
     inputs = loadInputs(jobFiles, opts.connections);
     checkWatchJobs(inputs.jobs);
     const bounds = inputs.jobs.map((job) => ({
@@ -49,14 +54,32 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
     let connections = inputs.connections;
     const stop = new AbortController();
     const interrupt = new AbortController();
+    let graceTimer: LongTimeout | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
       if (stop.signal.aborted) {
         log.warn(`${signal} again: interrupting the running ticks`, { event: 'interrupt', signal });
         interrupt.abort();
         return;
       }
-      log.info(`${signal}: finishing the running ticks, then stopping`, { event: 'stopping', signal });
+      log.info(`${signal}: finishing the running ticks (up to ${graceMs / 1000}s), then stopping`, {
+        event: 'stopping',
+        signal,
+        grace_ms: graceMs,
+      });
       stop.abort();
+      // A tick stuck on its warehouse (a dead link inside read_timeout) must not hold the stop:
+      // after the grace period its query is cancelled and its connection dropped.
+      graceTimer = setLongTimeout(
+        () => {
+          log.warn(`the grace period (${graceMs / 1000}s) ended: interrupting the running ticks`, {
+            event: 'interrupt',
+            reason: 'grace',
+          });
+          interrupt.abort();
+        },
+        graceMs,
+        { unref: true },
+      );
     };
     const onHangup = () => {
       const result = reloadWatchJobs(
@@ -87,6 +110,7 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
       await startAll();
       await Promise.all(watchers.map((w) => w.run(stop.signal, interrupt.signal)));
     } finally {
+      graceTimer?.clear();
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       process.off('SIGHUP', onHangup);

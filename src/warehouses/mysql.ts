@@ -63,12 +63,21 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
   } catch (err) {
     throw databaseError(name, err);
   }
-  conn.on('error', () => {}); // surfaced through the query that was running
+  // A connection the server closed or reset while no query ran (a restart, wait_timeout, a
+  // proxy gone between two watch ticks) is remembered here: mysql2 would take the next query
+  // onto the dead socket and wait for an answer that cannot come (until read_timeout).
+  let gone: Error | undefined;
+  conn.on('error', (err) => (gone ??= err)); // during a query: surfaced through that query too
+  conn.on('end', () => (gone ??= connectionLost()));
+  const ensureOpen = () => {
+    if (gone) throw databaseError(name, gone);
+  };
   let busy = false;
   let sessionOffset: string | undefined;
   return {
     dialect: 'mysql',
     async setTimeZone(zone: SessionZone) {
+      ensureOpen();
       const offset = sessionTimeZone(zone);
       if (offset === sessionOffset) return;
       try {
@@ -79,6 +88,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
       sessionOffset = offset;
     },
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
+      ensureOpen();
       busy = true;
       const nextBatch = resultBatches(conn, query, opts.batchSize ?? DEFAULT_BATCH_SIZE);
       const stopCancelling = cancelOnAbort(opts.signal, () => killQuery(mysql, spec, conn.threadId));
@@ -99,6 +109,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
       }
     },
     async all(query) {
+      ensureOpen();
       try {
         const [rows] = await conn.promise().query({ sql: query.sql, values: query.bindings, rowsAsArray: true });
         return rows as Row[];
@@ -107,6 +118,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
       }
     },
     async version() {
+      ensureOpen();
       const [rows] = await conn.promise().query({ sql: 'select version()', rowsAsArray: true });
       const v = String((rows as Row[])[0][0]);
       return /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}`;
@@ -166,11 +178,7 @@ function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): 
   // without these the result would wait for its next row forever.
   const lost = (err?: unknown) => {
     if (ended || failure) return;
-    failure =
-      err ??
-      Object.assign(new Error('Connection lost: The server closed the connection.'), {
-        code: 'PROTOCOL_CONNECTION_LOST',
-      });
+    failure = err ?? connectionLost();
     notify();
   };
   conn.on('error', lost);
@@ -190,4 +198,11 @@ function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): 
       await new Promise<void>((resolve) => (wake = resolve));
     }
   };
+}
+
+/** mysql2's own error for a connection the server closed (lost-connection.ts recognises its code). */
+function connectionLost(): Error {
+  return Object.assign(new Error('Connection lost: The server closed the connection.'), {
+    code: 'PROTOCOL_CONNECTION_LOST',
+  });
 }

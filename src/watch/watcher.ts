@@ -10,7 +10,8 @@
 // - A failed tick (warehouse down, receiver gone) leaves the watermark where it was: one log
 //   line, then the same slice is retried after a backoff (1s·2^n up to 60s), never an exit.
 // - `stop` (SIGTERM/SIGINT) ends the loop between ticks: a running tick finishes and records
-//   itself first. `interrupt` (a second signal, a lost lock) aborts the running tick.
+//   itself first. `interrupt` (a second signal, the end of the grace period, a lost lock) aborts
+//   the running tick: logged as interrupted, its watermark not moved.
 import { firstLine } from '../state/state-store.ts';
 import type { StateStore } from '../state/state-store.ts';
 import { acquireJobLock, describeHolder, type JobLock } from '../state/locks.ts';
@@ -160,7 +161,13 @@ export class JobWatcher {
           if (untilMs === undefined && this.tickMs >= startedMs && this.tickMs < this.now() - every)
             this.tickMs = wholeSecond(this.now());
         } catch (err) {
-          if (signal.aborted) break;
+          if (signal.aborted) {
+            this.options.log.warn(
+              `${job.name}: tick at ${new Date(this.tickMs).toISOString()} interrupted (${firstLine(err)}); the watermark stays at ${new Date(this.watermarkMs).toISOString()}`,
+              { job: job.name, event: 'tick_interrupted', tick_ms: this.tickMs },
+            );
+            break;
+          }
           failures++;
           await this.closeWarehouse();
           const delay = backoffMs(failures, every / 1000);

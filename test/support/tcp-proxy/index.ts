@@ -9,16 +9,29 @@ export interface TcpProxy {
   port: number;
   /** Connections cut so far, with the bytes the server had sent through each. */
   cuts: { cut: CutMode; bytes: number }[];
+  /** From now on nothing is forwarded and no connection closes (a dead link). */
+  stall(): void;
   close(): Promise<void>;
 }
 
 const SCRIPT = fileURLToPath(new URL('./proxy-process.mjs', import.meta.url));
 
-/** A proxy to host:port that cuts every connection `mode` once the server sent `afterBytes`. */
-export function startTcpProxy(host: string, port: number, mode: CutMode, afterBytes = 0): Promise<TcpProxy> {
-  const child: ChildProcess = spawn(process.execPath, [SCRIPT, host, String(port), mode, String(afterBytes)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+/**
+ * A proxy to host:port that cuts every connection `mode` once the server sent `afterBytes`,
+ * listening on `listenPort` (default: any free port; a fixed one lets a test restart it).
+ */
+export function startTcpProxy(
+  host: string,
+  port: number,
+  mode: CutMode,
+  afterBytes = 0,
+  listenPort = 0,
+): Promise<TcpProxy> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [SCRIPT, host, String(port), mode, String(afterBytes), String(listenPort)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const cuts: TcpProxy['cuts'] = [];
   return new Promise((resolve, reject) => {
     let rest = '';
@@ -33,6 +46,7 @@ export function startTcpProxy(host: string, port: number, mode: CutMode, afterBy
           resolve({
             port: message.port,
             cuts,
+            stall: () => child.kill('SIGUSR2'),
             close: async () => {
               if (child.exitCode !== null) return;
               const exited = new Promise((done) => child.once('exit', done));

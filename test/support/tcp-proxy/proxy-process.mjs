@@ -4,16 +4,28 @@
 //   rst   resets the client's socket (a firewall or a crashed host: ECONNRESET)
 //   stall stops forwarding in both directions and keeps the sockets open (a dead link, a hung server)
 //   none  forwards everything (the healthy path through the same proxy)
-// Usage: node proxy-process.mjs <targetHost> <targetPort> <mode> <afterBytes>
+// Usage: node proxy-process.mjs <targetHost> <targetPort> <mode> <afterBytes> [listenPort]
+// SIGUSR2 stalls the link from then on, whatever the mode: open connections stop forwarding and
+// new ones are accepted but never forwarded (a dead link, for signals during a stuck query).
 // Prints {"port":N} on stdout once listening, then one {"cut":…} line per connection it cuts.
 // Plain JavaScript so that it starts without a TypeScript loader.
 import net from 'node:net';
 
-const [host, port, mode, after] = process.argv.slice(2);
+const [host, port, mode, after, listenPort] = process.argv.slice(2);
 const limit = Number(after);
+let stalled = false;
+const open = new Set();
 
 const server = net.createServer((client) => {
+  if (stalled) {
+    client.pause();
+    client.on('error', () => {});
+    return;
+  }
   const upstream = net.connect(Number(port), host);
+  const pair = { client, upstream };
+  open.add(pair);
+  client.on('close', () => open.delete(pair));
   let fromServer = 0;
   let cut = false;
   const cutNow = () => {
@@ -53,7 +65,16 @@ const server = net.createServer((client) => {
   client.on('error', () => upstream.destroy());
   upstream.on('error', () => client.destroy());
 });
-server.listen(0, '127.0.0.1', () => {
+process.on('SIGUSR2', () => {
+  stalled = true;
+  for (const { client, upstream } of open) {
+    client.pause();
+    upstream.pause();
+    client.removeAllListeners('data');
+    upstream.removeAllListeners('data');
+  }
+});
+server.listen(Number(listenPort ?? 0), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));
