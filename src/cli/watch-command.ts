@@ -1,9 +1,10 @@
 // `crm-leads watch <job.yaml...> [--connections F] [--state URL] [--from T] [--until T]
-// [--log-format json]` (issue 11): real-time leads. Each job ticks on its own (src/watch);
-// each tick that read or delivered anything prints its JSON summary on stdout. Runs until
-// SIGTERM/SIGINT (the running ticks finish and record themselves, exit 0; a second signal, or
-// the end of --grace, interrupts them) or until --until. SIGHUP reloads the job files and the connections file;
-// a file that became invalid keeps its previous version.
+// [--grace D] [--log-format json]` (issue 11): real-time leads. Each job ticks on its own
+// (src/watch); each tick that read or delivered anything prints its JSON summary on stdout.
+// Runs until SIGTERM/SIGINT (the running ticks finish and record themselves, exit 0; a second
+// signal, or the end of --grace, interrupts them) or until --until. SIGHUP reloads the job
+// files and the connections file (a changed connection is reopened at the job's next tick); a
+// file that became invalid keeps its previous version.
 import { EXIT, formatIssue, SpecError } from '../errors.ts';
 import { resolveRunTime } from '../plan/time.ts';
 import type { Job } from '../config/load-job.ts';

@@ -58,6 +58,8 @@ export function backoffMs(failures: number, everySeconds: number): number {
 export class JobWatcher {
   private lock?: JobLock;
   private warehouse?: Warehouse;
+  /** The connection spec `warehouse` was opened with (JSON), to see a SIGHUP change it. */
+  private warehouseSpec?: string;
   private watermarkMs = 0;
   /** The watermark of the last ticks that delivered nothing, not yet written (see deferEmptyCommit). */
   private unsaved?: Watermark;
@@ -209,7 +211,21 @@ export class JobWatcher {
     const connections = this.options.connections();
     const spec = connections.byName.get(job.source);
     if (!spec) throw new Error(`connection "${job.source}" is not in ${connections.file}`);
-    this.warehouse ??= await openWarehouse(job.source, spec);
+    // SIGHUP may have changed the connection (host, port, read_timeout...): reopen it with the
+    // new spec rather than keep reading through the old one.
+    const specText = JSON.stringify(spec);
+    if (this.warehouse && this.warehouseSpec !== specText) {
+      this.options.log.info(`${job.name}: connection "${job.source}" changed; reopening it`, {
+        job: job.name,
+        event: 'reconnect',
+        connection: job.source,
+      });
+      await this.closeWarehouse();
+    }
+    if (!this.warehouse) {
+      this.warehouse = await openWarehouse(job.source, spec);
+      this.warehouseSpec = specText;
+    }
     return runTick(job, {
       connections,
       store: this.options.store,
