@@ -1,7 +1,7 @@
 // A PostgreSQL result read as one statement (no cursor): the server sends rows as fast as it
 // makes them while this process parses and writes the previous ones. A cursor (pg-query-stream,
-// FETCH 1000) costs a round trip per batch during which either side waits: 900 round trips
-// made a 900k-row export 2.5x `psql COPY` (bench/README-figures.md, issue 15).
+// FETCH 1000) cost a round trip per batch during which one side waited: 900 round trips made a
+// 900k-row export about 3x `psql COPY` (bench/README-figures.md, issue 15).
 // Backpressure: the socket is paused (no more bytes read, so TCP holds the server) once two
 // batches wait, and resumed as the consumer takes them: memory stays at a few batches.
 import type * as Pg from 'pg';
