@@ -5,7 +5,7 @@
 // 1 within seconds, one line, no temporary file, the previous CSV untouched, the run failed (or
 // interrupted) in the ledger, the lock released. The half-million-row version (cut after 8 MB)
 // is test/soak/lost-connection.soak.ts.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cutWorkspace,
   expectCleanCut,
@@ -42,5 +42,25 @@ describe.each<ServerDialect>(['mysql', 'postgres', 'hive'])('a connection to %s 
 
   it('silent, default read_timeout: the first SIGINT (Ctrl-C) does too', async () => {
     await expectSigtermEndsStalledRun(ws, CUT_AT, 10, 'SIGINT');
+  }, 180_000);
+});
+
+// A Hive query runs for minutes before its first row; the client polls its status, and
+// HiveServer2 holds each status call up to 5 s: a status call counts as silent only after
+// max(read_timeout, 10 s), so a short read_timeout does not fail a query that is merely running.
+describe('a connection to hive lost while its query runs', () => {
+  let ws: CutWorkspace;
+  beforeAll(async () => {
+    ws = await cutWorkspace('hive', 'lost_connection_running', 1000, 600_000);
+  });
+  afterAll(async () => ws?.close());
+
+  it('silent during the status polls: lost after at least 10 s, the same clean failure', async () => {
+    // 600 bytes: the session and the statement are open, the stall comes between status polls.
+    const r = await expectCleanCut(ws, 'stall', 600, 40, '2s');
+    expect(r.stderr).toMatch(
+      /^error: lost the connection to wh after 0 rows \(no data from the server for 10s: read_timeout\)$/m,
+    );
+    expect(Number(r.summary!.seconds)).toBeGreaterThanOrEqual(10);
   }, 180_000);
 });
