@@ -1,5 +1,7 @@
 // Secrets (passwords, tokens, webhook secrets, URL credentials) are registered as they are
 // loaded; every line the CLI prints passes through redact(), so no format or channel leaks one.
+import { decodeUrlPart } from './url-login.ts';
+
 const secrets = new Set<string>();
 
 export function registerSecret(value: unknown): void {
@@ -11,7 +13,7 @@ export function registerSecret(value: unknown): void {
     const url = new URL(text);
     if (url.password) {
       add(url.password);
-      add(decodeURIComponent(url.password));
+      add(decodeUrlPart(url.password));
     }
   } catch {
     /* not a URL */

@@ -2,6 +2,7 @@
 // for redaction and never printed.
 import { z } from 'zod';
 import { MAX_DURATION_SECONDS, parseDuration } from './duration.ts';
+import { maskUrlLogin, parseLoginUrl } from '../url-login.ts';
 
 const port = z.coerce.number().int().positive().max(65535);
 const optionalText = z.union([z.string(), z.number()]).transform(String).optional();
@@ -20,8 +21,13 @@ export const DEFAULT_READ_TIMEOUT = '30m';
 
 const sqlite = z.strictObject({ type: z.literal('sqlite'), path: z.string().min(1) });
 // MySQL and PostgreSQL take the same server address keys (or one url).
+// A url's login is decoded by the driver at connect time: one that cannot be is refused here.
+const serverUrl = z.string().superRefine((u, ctx) => {
+  const parsed = parseLoginUrl(u);
+  if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: `"${maskUrlLogin(u)}": ${parsed.problem}` });
+});
 const serverAddress = {
-  url: z.string().optional(),
+  url: serverUrl.optional(),
   host: z.string().optional(),
   port: port.optional(),
   user: optionalText,

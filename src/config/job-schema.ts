@@ -6,6 +6,7 @@ import { durationSchema, lookbackSchema } from './duration.ts';
 import { identifierSchema, isIdentifier, tableNameSchema } from './identifier.ts';
 import { timeZoneProblem } from './time-zone.ts';
 import { whereSchema } from './where-schema.ts';
+import { maskUrlLogin, parseLoginUrl } from '../url-login.ts';
 import {
   consentSchema,
   contactsSchema,
@@ -257,15 +258,26 @@ const xlsxDestination = z.strictObject({
   number: z.array(z.string()).optional(),
   channels: destinationChannels,
 });
+// Only HTTP(S): fetch would refuse file:, ftp: or javascript: at run time, after a ledger row. A
+// user name or password that does not decode would fail at the first request (Basic auth).
+function webhookUrlProblem(text: string): string | undefined {
+  const parsed = parseLoginUrl(text);
+  const shown = `"${maskUrlLogin(text)}"`;
+  if ('problem' in parsed)
+    return parsed.problem === 'not a URL'
+      ? `${shown} is not a URL: write it as https://host/path`
+      : `${shown}: ${parsed.problem}`;
+  if (!/^https?:$/i.test(parsed.url.protocol))
+    return `a webhook url must start with http:// or https://; ${shown} does not`;
+  return undefined;
+}
+
 const webhookDestination = z.strictObject({
   type: z.literal('webhook'),
-  // Only HTTP(S): fetch would refuse file:, ftp: or javascript: at run time, after a ledger row.
-  url: z
-    .string()
-    .url()
-    .refine((u) => /^https?:$/i.test(new URL(u).protocol), {
-      message: 'a webhook url must start with http:// or https://',
-    }),
+  url: z.string().superRefine((u, ctx) => {
+    const problem = webhookUrlProblem(u);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   secret: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).default({}),
   batch_size: z.number().int().positive().max(10000).default(500),

@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { SpecError, type SpecIssue } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
+import { decodeUrlPart } from '../url-login.ts';
 import type { Connections } from './load-connections.ts';
 import { interpolateEnv } from './interpolate.ts';
 import { checkScalarFidelity } from './scalar-fidelity.ts';
@@ -150,10 +151,8 @@ function registerUrlCredentials(text: string): void {
   const url = new URL(text);
   if (!url.password) return;
   registerSecret(url.password);
-  registerSecret(decodeURIComponent(url.password));
-  registerSecret(
-    Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'),
-  );
+  registerSecret(decodeUrlPart(url.password));
+  registerSecret(Buffer.from(`${decodeUrlPart(url.username)}:${decodeUrlPart(url.password)}`).toString('base64'));
 }
 
 // A file destination never destroys leads an earlier run recorded as delivered (issue 10): the

@@ -10,6 +10,7 @@ import type { RateLimiter } from './rate-limiter.ts';
 import { backoffMs, isRetryableStatus, parseRetryAfter, type BackoffOptions } from './retry-policy.ts';
 import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './webhook-signing.ts';
 import { count } from '../plural.ts';
+import { decodeUrlPart } from '../url-login.ts';
 
 /** How a batch ended: acknowledged, or failed for good; `transient` when the receiver never answered (5xx, network, timeout). */
 export type SendOutcome = { ok: true } | { ok: false; transient: boolean; error: string };
@@ -57,7 +58,7 @@ export function webhookHeaders(spec: Pick<WebhookDestinationSpec, 'headers'>, ur
     'content-type': 'application/json',
   };
   if (url.username) {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    const credentials = `${decodeUrlPart(url.username)}:${decodeUrlPart(url.password)}`;
     headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
   }
   return headers;

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { SpecError } from '../errors.ts';
 import { registerSecret } from '../secrets.ts';
+import { decodeUrlPart, maskUrlLogin, parseLoginUrl } from '../url-login.ts';
 
 export type StateDialect = 'sqlite' | 'mysql' | 'postgres';
 
@@ -35,16 +36,18 @@ export function resolveStateLocation(
   // of what stands before its last '@' (user and password as typed, even unencoded), and every
   // piece of the password as a parser might cut it at '@', '#', '/', '?' or ':'. The user name
   // alone is not a secret: masking it would hide every "root" in paths and messages.
+  // The URL as a whole is not registered: one without a password would print as "***".
   if (scheme && scheme !== 'sqlite' && scheme !== 'file') {
-    registerSecret(text);
-    const credentials = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/i.exec(text)?.[1];
+    const credentials = /^[a-z][a-z0-9+.-]*:\/\/(.*)@/is.exec(text)?.[1];
     const colon = credentials?.indexOf(':') ?? -1;
     if (credentials && colon >= 0) {
       const password = credentials.slice(colon + 1);
       registerSecret(credentials);
       registerSecret(password);
+      registerSecret(decodeUrlPart(password));
       for (const part of password.split(/[:@#/?]/)) registerSecret(part);
     }
+    registerQuerySecrets(text);
   }
   if (scheme === 'mysql' || scheme === 'mariadb') return mysqlLocation(text);
   if (scheme === 'postgres' || scheme === 'postgresql') return postgresLocation(text);
@@ -52,12 +55,17 @@ export function resolveStateLocation(
   let path = text;
   if (scheme === 'sqlite' || scheme === 'file') path = text.replace(/^(sqlite|file):(\/\/)?/i, '');
   else if (scheme && scheme.length > 1)
-    throw stateError(`"${scheme}:" is not a state location: use a file path, sqlite:PATH, mysql://… or postgres://…`);
+    throw stateError(
+      `"${maskUrlLogin(text)}" is not a state location ("${scheme}:" is not a ledger): use a file path, sqlite:PATH, mysql://… or postgres://…`,
+    );
   return sqliteLocation(resolve(cwd, path));
 }
 
 function mysqlLocation(text: string): StateLocation {
   const url = parseUrl(text);
+  // Without one, every statement fails at run time with "No database selected".
+  const database = decodeUrlPart(url.pathname.replace(/^\//, ''));
+  if (!database) throw stateError(`"${maskUrlLogin(text)}": name the database (mysql://user@host:port/DB)`);
   return {
     dialect: 'mysql',
     display: displayUrl(url),
@@ -66,9 +74,10 @@ function mysqlLocation(text: string): StateLocation {
       connection: {
         host: url.hostname || '127.0.0.1',
         port: Number(url.port || 3306),
-        user: decodeURIComponent(url.username),
-        password: decodeURIComponent(url.password),
-        database: url.pathname.replace(/^\//, '') || undefined,
+        // parseUrl() has checked that both decode.
+        user: decodeUrlPart(url.username),
+        password: decodeUrlPart(url.password),
+        database,
         charset: 'utf8mb4',
         supportBigNumbers: true,
         bigNumberStrings: false,
@@ -122,28 +131,38 @@ function sqliteLocation(file: string): StateLocation {
   };
 }
 
-// Never prints the text: a password that is not percent-encoded makes the URL ambiguous, and
-// any part of it could be a piece of the password.
+// A password that is not percent-encoded makes the URL ambiguous, and any part of it could be a
+// piece of the password: such a URL is never printed, not even masked. An unambiguous one is
+// named as typed, its password masked.
 function parseUrl(text: string): URL {
   const unparsable = stateError(
     'the URL could not be parsed unambiguously: percent-encode special characters in the user name and password (@ as %40, # as %23, / as %2F, : as %3A, ? as %3F)',
   );
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw unparsable;
-  }
   // '#' in an unencoded password starts a fragment; a second '@' in the authority is one too many.
   const authority = text.slice(text.indexOf('//') + 2).split(/[/?#]/)[0];
-  if (url.hash || (authority.match(/@/g) ?? []).length > 1 || text.includes('#')) throw unparsable;
-  return url;
+  if ((authority.match(/@/g) ?? []).length > 1 || text.includes('#')) throw unparsable;
+  const parsed = parseLoginUrl(text);
+  if ('problem' in parsed)
+    throw parsed.problem === 'not a URL' ? unparsable : stateError(`"${maskUrlLogin(text)}": ${parsed.problem}`);
+  return parsed.url;
 }
 
+// No password, and no query: a connection string's query may carry one (password=, sslkey=).
 function displayUrl(url: URL): string {
   const copy = new URL(url.href);
   if (copy.password) copy.password = '***';
+  copy.search = '';
   return copy.href;
+}
+
+// A postgres connection string may carry secrets in its query (?password=…&sslpassword=…).
+function registerQuerySecrets(text: string): void {
+  const query = text.split('?').slice(1).join('?').split('#')[0];
+  for (const [name, value] of new URLSearchParams(query))
+    if (/pass|secret|token|key/i.test(name)) {
+      registerSecret(value);
+      registerSecret(encodeURIComponent(value));
+    }
 }
 
 function stateError(message: string): SpecError {

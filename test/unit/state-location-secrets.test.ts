@@ -16,4 +16,13 @@ describe('a --state URL registers its password as a secret, not its user name', 
     expect(() => resolveStateLocation('postgres://onlyuser7@127.0.0.1/db', {}, '/w')).not.toThrow();
     expect(redact('onlyuser7 in /home/onlyuser7')).toBe('onlyuser7 in /home/onlyuser7');
   });
+
+  it('a URL without a password is shown as typed, not as ***; a password in its query is masked and not shown', () => {
+    const plain = 'mysql://ledger8@127.0.0.1:3306/ledger_db';
+    expect(resolveStateLocation(plain, {}, '/w').display).toBe(plain);
+    expect(redact(`state ${plain}: failed`)).toBe(`state ${plain}: failed`);
+    const withQuery = 'postgres://ledger9@127.0.0.1:5432/db?sslmode=disable&password=Qpw_991';
+    expect(resolveStateLocation(withQuery, {}, '/w').display).toBe('postgres://ledger9@127.0.0.1:5432/db');
+    expect(redact('sent password=Qpw_991 with sslmode=disable')).toBe('sent password=*** with sslmode=disable');
+  });
 });
