@@ -90,7 +90,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
       ensureOpen();
       busy = true;
-      const nextBatch = resultBatches(conn, query, opts.batchSize ?? DEFAULT_BATCH_SIZE);
+      const { next: nextBatch, detach } = resultBatches(conn, query, opts.batchSize ?? DEFAULT_BATCH_SIZE);
       const stopCancelling = cancelOnAbort(opts.signal, () => killQuery(mysql, spec, conn.threadId));
       let finished = false;
       try {
@@ -103,6 +103,7 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
         throw abortedError(name, opts.signal) ?? databaseError(name, err);
       } finally {
         stopCancelling();
+        detach();
         busy = false;
         // Leaving early: the server is still sending; dropping the connection stops it.
         if (!finished) conn.destroy();
@@ -139,7 +140,15 @@ export async function openMysql(name: string, spec: MysqlSpec): Promise<Warehous
 // per-row push and async-iterator promise cost about a third of a 900k-row export's CPU.
 // Backpressure: the connection pauses (stops reading the socket) once two batches wait, and
 // resumes as the consumer takes them, so memory stays at a few batches whatever the size.
-function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): () => Promise<Row[] | undefined> {
+// `next` resolves with the next batch, undefined at the end; `detach` removes the listeners this
+// query put on the connection (also done when the result ends or fails): a long-lived watch
+// connection runs one query per tick, and listeners left behind would pile up (a leak, and
+// MaxListenersExceededWarning after 10 ticks).
+function resultBatches(
+  conn: Mysql2.Connection,
+  query: SqlQuery,
+  size: number,
+): { next: () => Promise<Row[] | undefined>; detach: () => void } {
   const ready: Row[][] = [];
   let batch: Row[] = [];
   let ended = false;
@@ -166,12 +175,14 @@ function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): 
     })
     .on('error', (err) => {
       failure = err;
+      detach();
       notify();
     })
     .on('end', () => {
       if (batch.length > 0) ready.push(batch);
       batch = [];
       ended = true;
+      detach();
       notify();
     });
   // A connection closed or reset mid-result is reported on the connection, not on the query:
@@ -181,9 +192,14 @@ function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): 
     failure = err ?? connectionLost();
     notify();
   };
+  const lostAtEnd = () => lost();
+  const detach = () => {
+    conn.off('error', lost);
+    conn.off('end', lostAtEnd);
+  };
   conn.on('error', lost);
-  conn.on('end', () => lost());
-  return async () => {
+  conn.on('end', lostAtEnd);
+  const next = async () => {
     for (;;) {
       if (failure) throw failure;
       const next = ready.shift();
@@ -198,6 +214,7 @@ function resultBatches(conn: Mysql2.Connection, query: SqlQuery, size: number): 
       await new Promise<void>((resolve) => (wake = resolve));
     }
   };
+  return { next, detach };
 }
 
 /** mysql2's own error for a connection the server closed (lost-connection.ts recognises its code). */
