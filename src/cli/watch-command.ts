@@ -163,13 +163,20 @@ function instant(option: string, text: string | undefined, job: Job): number | u
 function report(summary: TickSummary, log: ReturnType<typeof cliReporter>): void {
   if (summary.counts.rows === 0 && summary.leads === 0 && summary.run_id === undefined) return;
   const skipped = summary.counts.already_sent ? `, ${summary.counts.already_sent} already sent` : '';
-  log.info(
-    `${summary.job}: tick ${summary.tick}: ${count(summary.leads, 'lead')} from ${count(summary.counts.rows, 'person')} matured in [${summary.slice.from}, ${summary.slice.to})${skipped}`,
+  const delivered = summary.outputs.reduce((n, o) => n + o.delivered, 0);
+  // As `run` says it: leads a destination refused (a 4xx) are not retried by the next tick.
+  const refused = summary.not_delivered
+    ? `: ${delivered} delivered, ${summary.not_delivered} NOT delivered (see crm-leads runs show ${summary.run_id})`
+    : '';
+  (summary.not_delivered ? log.warn : log.info).call(
+    log,
+    `${summary.job}: tick ${summary.tick}: ${count(summary.leads, 'lead')} from ${count(summary.counts.rows, 'person')} matured in [${summary.slice.from}, ${summary.slice.to})${skipped}${refused}`,
     {
       job: summary.job,
       event: 'tick',
       leads: summary.leads,
       rows: summary.counts.rows,
+      delivered,
       not_delivered: summary.not_delivered,
       run_id: summary.run_id,
     },
