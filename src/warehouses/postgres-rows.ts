@@ -12,11 +12,13 @@ export interface PostgresRows {
   next(): Promise<Row[] | undefined>;
   /**
    * Stops reading before the end: rows still arriving are dropped and `cancel` asks the server
-   * to stop the statement, so the session stays usable. Not awaited: the client sends its next
-   * query only once this one has ended, and closing the client drops it at once; waiting here
-   * would hang on a server gone silent.
+   * to stop the statement, so the session stays usable. Resolves once the cancel was delivered
+   * (never rejects): the session's next statement must wait for that, or a cancel still on its
+   * way when this statement had already ended would stop the next one. Not the statement's end:
+   * the client queues the next statement behind it by itself, and waiting for it would hang on
+   * a server gone silent.
    */
-  stop(cancel: () => Promise<void>): void;
+  stop(cancel: () => Promise<void>): Promise<void>;
 }
 
 type Socket = { pause(): void; resume(): void };
@@ -98,13 +100,13 @@ export function postgresRows(
         await new Promise<void>((resolve) => (wake = resolve));
       }
     },
-    stop(cancel) {
+    async stop(cancel) {
       if (ended || failure || dropping) return;
       dropping = true;
       ready.length = 0;
       batch = [];
       resume();
-      void cancel().catch(() => {});
+      await cancel().catch(() => {});
     },
   };
 }

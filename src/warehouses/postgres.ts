@@ -59,12 +59,17 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
     throw databaseError(name, err);
   }
   let sessionZone: string | undefined;
+  // The cancel of a statement left early, until delivered: every statement after it waits, so
+  // the cancel cannot stop it instead (postgres-rows.ts, stop()).
+  let cancelling: Promise<void> | undefined;
+  const settled = () => cancelling;
   return {
     dialect: 'postgres',
     // The IANA name: PostgreSQL has its own tz database, so timestamptz values are compared with
     // the naive bounds, and printed, in the job's zone at each value's own offset.
     async setTimeZone(zone: SessionZone) {
       if (zone.timezone === sessionZone) return;
+      await settled();
       try {
         await client.query("SELECT set_config('TimeZone', $1, false)", [zone.timezone]);
       } catch (err) {
@@ -73,6 +78,7 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
       sessionZone = zone.timezone;
     },
     async *stream(query: SqlQuery, opts: StreamOptions = {}) {
+      await settled();
       const rows = postgresRows(client, pg.Query, query.sql, query.bindings, opts.batchSize ?? DEFAULT_BATCH_SIZE);
       const cancel = () => cancelBackend(pg, spec, (client as unknown as { processID?: number }).processID);
       const stopCancelling = cancelOnAbort(opts.signal, cancel);
@@ -89,10 +95,11 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
         stopCancelling();
         // Left early (a limit reached, an error downstream): the statement is cancelled, unless
         // the abort signal already did that.
-        if (!finished) rows.stop(opts.signal?.aborted ? async () => {} : cancel);
+        if (!finished) cancelling = rows.stop(opts.signal?.aborted ? async () => {} : cancel);
       }
     },
     async all(query) {
+      await settled();
       try {
         return (await client.query({ text: query.sql, values: query.bindings, rowMode: 'array' })).rows as Row[];
       } catch (err) {
@@ -100,11 +107,13 @@ export async function openPostgres(name: string, spec: PostgresSpec): Promise<Wa
       }
     },
     async version() {
+      await settled();
       const v = (await client.query('show server_version')).rows[0].server_version;
       return `PostgreSQL ${v}`;
     },
     destroy: () => (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy(),
     async close() {
+      await settled();
       await client.end().catch(() => {});
     },
   };

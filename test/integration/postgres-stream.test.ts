@@ -50,6 +50,19 @@ describe('PostgreSQL streaming without a cursor', () => {
     expect(state).toEqual([['idle']]);
   });
 
+  it('the cancel of a statement left early never reaches the next one, even when the server had already finished', async () => {
+    // 5,000 short rows are all sent at once; the loop leaves after the first 1,000 and the next
+    // statement (which sleeps, so a late cancel would find it running) must still succeed.
+    for (let round = 0; round < 5; round++) {
+      for await (const _ of warehouse.stream(
+        { sql: 'SELECT g FROM generate_series(1, 5000) g', bindings: [] },
+        { batchSize: 1000 },
+      ))
+        break;
+      expect(await warehouse.all({ sql: 'SELECT 42 FROM pg_sleep(0.2)', bindings: [] })).toEqual([[42]]);
+    }
+  });
+
   it('reads every row of a result larger than memory would hold unread, in order', async () => {
     let count = 0;
     let last = 0;
