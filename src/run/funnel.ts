@@ -10,11 +10,12 @@ export interface FunnelStep {
   remaining: number;
 }
 
-export async function funnel(plan: Plan, warehouse: Warehouse): Promise<FunnelStep[]> {
+/** One count per step, in order; `signal` (the run's abort) ends the count in progress. */
+export async function funnel(plan: Plan, warehouse: Warehouse, signal?: AbortSignal): Promise<FunnelStep[]> {
   const names = ['audience', ...rulesFor(plan).map((r) => r.name)];
   const steps: FunnelStep[] = [];
   for (let i = 0; i < names.length; i++) {
-    const [[n]] = await warehouse.all(await renderCountForDialect(plan, i));
+    const [[n]] = await warehouse.all(await renderCountForDialect(plan, i), { signal });
     steps.push({ rule: names[i], remaining: Number(n) });
   }
   return steps;

@@ -164,7 +164,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       seconds: (Date.now() - started) / 1000,
     });
     if (options.dryRun) {
-      const steps = await funnel(plan, warehouse);
+      const steps = await funnel(plan, warehouse, signal);
       for await (const rows of warehouse.stream(leadQuery, { batchSize: options.batchSize, signal })) {
         const { leads, done } = await filter.take(rows);
         leadsCounted += leads.length;

@@ -40,9 +40,9 @@ export async function openHive(name: string, spec: HiveSpec): Promise<Warehouse>
   return {
     dialect: 'hive',
     stream: (query, options = {}) => run(query, options),
-    async all(query) {
+    async all(query, options) {
       const rows: Row[] = [];
-      for await (const batch of run(query, {})) rows.push(...batch);
+      for await (const batch of run(query, { signal: options?.signal })) rows.push(...batch);
       return rows;
     },
     async version() {

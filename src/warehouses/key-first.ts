@@ -11,7 +11,7 @@ export function keyFirst(inner: Warehouse): Warehouse {
     dialect: inner.dialect,
     stream: (query, options) =>
       query.keyAt === undefined ? inner.stream(query, options) : keyFirstBatches(inner.stream(query, options), query),
-    all: async (query) => withKeyFirst(await inner.all(query), query),
+    all: async (query, options) => withKeyFirst(await inner.all(query, options), query),
     version: () => inner.version(),
     close: () => inner.close(),
   };

@@ -60,9 +60,9 @@ export function guardWarehouse(name: string, inner: Warehouse, readTimeoutMs: nu
     ...inner,
     dialect: inner.dialect,
     stream: (query, options) => guardedStream(name, inner, query, options ?? {}, readTimeoutMs),
-    async all(query) {
+    async all(query, options) {
       try {
-        return await bounded(name, inner, inner.all(query), 0, undefined, readTimeoutMs);
+        return await bounded(name, inner, inner.all(query, options), 0, options?.signal, readTimeoutMs);
       } catch (err) {
         throw asLost(name, err, 0);
       }

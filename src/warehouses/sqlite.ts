@@ -65,11 +65,18 @@ export async function openSqlite(name: string, spec: SqliteSpec): Promise<Wareho
   return {
     dialect: 'sqlite',
     stream: (query, opts) => streamRows(name, ready, query, opts ?? {}),
-    async all(query) {
+    async all(query, options) {
+      const signal = options?.signal;
+      const running = await ready();
+      const onAbort = () => running.kill('query cancelled');
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        return (await ask(await ready(), { op: 'all', ...sqliteQuery(query) })).rows ?? [];
+        signal?.throwIfAborted();
+        return (await ask(running, { op: 'all', ...sqliteQuery(query) })).rows ?? [];
       } catch (err) {
-        throw databaseError(name, err);
+        throw abortedError(name, signal) ?? databaseError(name, err);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
     },
     async version() {

@@ -35,8 +35,12 @@ export interface Warehouse {
    * the front: src/warehouses/key-first.ts). Breaking out of the loop cancels the query.
    */
   stream(query: SqlQuery, options?: StreamOptions): AsyncIterable<Row[]>;
-  /** Runs a statement and returns all rows (small results only: counts, version checks). */
-  all(query: SqlQuery): Promise<Row[]>;
+  /**
+   * Runs a statement and returns all rows (small results only: counts, version checks). The
+   * signal ends the wait at once (SQLite and Hive stop the query; the guard drops the others'
+   * connection after a short grace).
+   */
+  all(query: SqlQuery, options?: { signal?: AbortSignal }): Promise<Row[]>;
   /** Server name and version, for `connections check`. */
   version(): Promise<string>;
   close(): Promise<void>;

@@ -4,7 +4,9 @@
 // in a child process, a real SQLite file whose `people` view scans a billion generated rows
 // before it finds anyone; the signal must end the run within seconds with exit 1, the run
 // interrupted in the ledger, the lock released, no temporary file and the previous CSV untouched.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The same for a --dry-run, whose funnel counts run the same scan (before, it waited for the
+// 30 s grace).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,5 +98,47 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('%s during a long SQLite step', (s
     expect(next.code, next.stderr).toBe(0);
     expect(next.summary).toMatchObject({ status: 'ok', leads: 1 });
     expect(readFileSync(join(dir, 'out', 'last.csv'), 'utf8')).toContain('1000000000,person 1000000000');
+  }, 120_000);
+});
+
+// The CLI's child processes (Linux): the SQLite reader is one once the warehouse is open.
+function childCommands(pid: number): string[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split(' ')
+    .filter(Boolean)
+    .map((child) => {
+      try {
+        return readFileSync(`/proc/${child}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    });
+}
+
+describe('SIGTERM during the counts of a --dry-run on SQLite', () => {
+  it('ends the run within seconds, exit 1, one line', async () => {
+    const run = spawnCli(['run', 'last.yaml', '--connections', 'slow.yaml', '--dry-run'], { cwd: dir });
+    try {
+      await until(
+        () => childCommands(run.child.pid!).some((c) => c.includes('sqlite-reader')),
+        60_000,
+        'the warehouse to open',
+      );
+      // The first count follows the opening at once, and scans for minutes.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(run.child.exitCode, run.stderr()).toBeNull();
+      const sent = Date.now();
+      run.child.kill('SIGTERM');
+      const r = await run.done;
+      expect((Date.now() - sent) / 1000, r.stderr).toBeLessThan(WITHIN_SECONDS);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+        'error: wh: query cancelled: stopped by SIGTERM',
+      ]);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
   }, 120_000);
 });
