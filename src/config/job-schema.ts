@@ -243,6 +243,8 @@ const lead = z.strictObject({
 const csvDestination = z.strictObject({
   type: z.literal('csv'),
   path: z.string().min(1),
+  // replace: each run writes the file anew; append: each run adds its leads under the header.
+  mode: z.enum(['replace', 'append']).default('replace'),
   bom: z.boolean().default(true),
   channels: destinationChannels,
 });
@@ -254,6 +256,12 @@ const xlsxDestination = z.strictObject({
   type: z.literal('xlsx'),
   path: z.string().min(1),
   sheet: sheetName.optional(),
+  // A workbook is written whole (a zip): adding rows to last run's would mean rewriting it.
+  mode: z
+    .enum(['replace'], {
+      error: 'an xlsx workbook is written whole, it has no mode: append; put {{date}} or {{run_id}} in the path',
+    })
+    .optional(),
   text: z.array(z.string()).optional(),
   number: z.array(z.string()).optional(),
   channels: destinationChannels,

@@ -12,7 +12,9 @@ import { isSeq } from 'yaml';
 import { isIdentifier } from './identifier.ts';
 import { issueAt, readYamlSource, type YamlSource } from './yaml-source.ts';
 import { zodIssues } from './zod-issues.ts';
-import { firesMoreThanOncePerDay, validateSchedule } from './schedule-check.ts';
+import { nextFireTimes, validateSchedule } from './schedule-check.ts';
+import { fillPathTemplate, unknownPlaceholder } from './path-template.ts';
+import { DateTime } from 'luxon';
 import { checkReach } from './reach-check.ts';
 import { checkTrigger } from './trigger-check.ts';
 
@@ -130,9 +132,14 @@ function crossCheck(job: Job, source: YamlSource, connections: Connections | und
       });
   });
   job.destinations.forEach((d, i) => {
-    if ((d.type === 'csv' || d.type === 'xlsx') && /\{\{(?!job\}\}|date\}\}|run_id\}\})[^}]*\}\}/.test(d.path))
+    const unknown = (d.type === 'csv' || d.type === 'xlsx') && unknownPlaceholder(d.path);
+    if (unknown)
       issues.push(
-        issueAt(source, ['destinations', i, 'path'], 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}'),
+        issueAt(
+          source,
+          ['destinations', i, 'path'],
+          `"${d.path}": unknown placeholder ${unknown}; use {{job}}, {{date}} or {{run_id}}`,
+        ),
       );
   });
   checkReach(job, source, issues);
@@ -155,22 +162,46 @@ function registerUrlCredentials(text: string): void {
   registerSecret(Buffer.from(`${decodeUrlPart(url.username)}:${decodeUrlPart(url.password)}`).toString('base64'));
 }
 
-// A file destination never destroys leads an earlier run recorded as delivered (issue 10): the
-// 12:30 run of a half-hourly job must not replace the file the 12:00 run wrote, whose leads are
-// now in the cooldown and will not be sent again. So a job whose schedule fires more than once
-// a day writes one file per run: its path must contain {{run_id}}.
+// A file destination never destroys leads an earlier run recorded as delivered (issue 10): a run
+// that replaces the file of the run before it loses that run's leads, which are in the cooldown
+// and will not be sent again. So the path template must resolve to another file for each of the
+// schedule's next runs (compared pairwise, consecutive fire times), unless a csv appends. Every
+// day of a cron schedule fires at the same times of day, so a few fire times tell it all.
+const FIRE_TIMES_CHECKED = 8;
+
 function checkFilesNotOverwritten(job: Job, source: YamlSource, issues: SpecIssue[]): void {
-  if (!job.schedule || !firesMoreThanOncePerDay(job.schedule)) return;
+  if (!job.schedule) return;
+  const files = job.destinations.filter((d) => d.type === 'csv' || d.type === 'xlsx');
+  if (!files.some((d) => d.type === 'xlsx' || d.mode !== 'append')) return;
+  const fires = nextFireTimes(job.schedule, job.timezone, FIRE_TIMES_CHECKED).map((t, n) => ({
+    local: DateTime.fromJSDate(t, { zone: job.timezone }),
+    runId: `run${n}`,
+  }));
   job.destinations.forEach((d, i) => {
-    if ((d.type === 'csv' || d.type === 'xlsx') && !d.path.includes('{{run_id}}'))
-      issues.push(
-        issueAt(
-          source,
-          ['destinations', i, 'path'],
-          `"${d.path}": schedule "${job.schedule}" runs more than once a day, so each run would overwrite ` +
-            'the file of the run before it (whose leads are already in the cooldown); put {{run_id}} in the path, ' +
-            'e.g. out/{{job}}/{{date}}/{{run_id}}.csv',
-        ),
-      );
+    if ((d.type !== 'csv' && d.type !== 'xlsx') || (d.type === 'csv' && d.mode === 'append')) return;
+    const path = (f: (typeof fires)[number]) =>
+      fillPathTemplate(d.path, { job: job.name, runId: f.runId, date: f.local.toISODate()! });
+    const n = fires.findIndex((f, k) => k > 0 && path(f) === path(fires[k - 1]));
+    if (n < 0) return;
+    const [first, second] = [fires[n - 1].local, fires[n].local];
+    const sameDay = first.hasSame(second, 'day');
+    const fix = sameDay
+      ? `put {{run_id}} in the path (it runs more than once a day), e.g. out/{{job}}/{{date}}/{{run_id}}.${d.type}`
+      : `put {{date}} or {{run_id}} in the path, e.g. out/{{job}}/{{date}}.${d.type}`;
+    const append =
+      d.type === 'csv'
+        ? ", or add mode: append to add each run's leads under the header"
+        : ' (an xlsx workbook is written whole: it has no mode: append)';
+    issues.push(
+      issueAt(
+        source,
+        ['destinations', i, 'path'],
+        `"${d.path}": schedule "${job.schedule}" would write ${path(fires[n])} at ${first.toFormat(RUN_TIME)} and again at ` +
+          `${second.toFormat(RUN_TIME)} (${job.timezone}), replacing the leads of the first run, which are already in ` +
+          `the cooldown; ${fix}${append}`,
+      ),
+    );
   });
 }
+
+const RUN_TIME = 'yyyy-MM-dd HH:mm';

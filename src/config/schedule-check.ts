@@ -11,12 +11,15 @@ export function validateSchedule(expression: string): string | undefined {
 }
 
 /**
- * Whether a cron expression (5 or 6 fields, already valid) can fire more than once on one day:
- * any of its second, minute or hour fields is a list, range, step or `*`. Such a job's runs share
- * a {{date}}, so a file path without {{run_id}} would be overwritten by the next run of the day.
+ * The next `count` instants at which a valid cron expression fires in `timezone` (an IANA name),
+ * after now, as node-cron's own scheduler computes them; the task is never started.
  */
-export function firesMoreThanOncePerDay(expression: string): boolean {
-  const fields = expression.trim().split(/\s+/);
-  const timeOfDay = fields.length === 6 ? fields.slice(0, 3) : fields.slice(0, 2);
-  return timeOfDay.some((field) => /[*,/-]/.test(field));
+export function nextFireTimes(expression: string, timezone: string, count: number): Date[] {
+  const cron = createRequire(import.meta.url)('node-cron') as typeof Cron;
+  const task = cron.createTask(expression, () => {}, { timezone });
+  try {
+    return task.getNextRuns(count);
+  } finally {
+    void task.destroy();
+  }
 }

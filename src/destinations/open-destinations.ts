@@ -17,7 +17,7 @@ export async function createDestinations(
   for (const spec of specs) {
     switch (spec.type) {
       case 'csv':
-        out.push(csvDestination({ path: spec.path, bom: spec.bom, stdout }));
+        out.push(csvDestination({ path: spec.path, bom: spec.bom, append: spec.mode === 'append', stdout }));
         break;
       case 'xlsx':
         out.push((await import('./xlsx.ts')).xlsxDestination(spec));

@@ -174,7 +174,7 @@ export async function runJob(job: Job, options: RunOptions): Promise<RunSummary>
       return summary('dry_run', [], [...steps, ...streamSteps(plan, filter.counts, leadsCounted)]);
     }
     const specs = options.csv
-      ? [{ type: 'csv' as const, path: options.csv, bom: options.csv !== '-' }]
+      ? [{ type: 'csv' as const, path: options.csv, mode: 'replace' as const, bom: options.csv !== '-' }]
       : job.destinations;
     if (specs.length === 0) throw new RunError(`${job.name}: no destinations (add one to the job or pass --csv PATH)`);
     const destinations = await createDestinations(specs, options.connections, options.stdout);

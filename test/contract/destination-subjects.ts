@@ -21,7 +21,7 @@ export function csvSubject(): DestinationSubject {
     },
     stop: async () => {},
     connections: () => new Map(),
-    prepare: async (name) => ({ type: 'csv', path: path(name), bom: true }),
+    prepare: async (name) => ({ type: 'csv', path: path(name), mode: 'replace', bom: true }),
     async read(name) {
       if (!existsSync(path(name))) return [];
       const [header, ...rows] = parseCsv(readFileSync(path(name), 'utf8').replace(/^\uFEFF/, ''));

@@ -131,9 +131,9 @@ describe('defaults and normalisation', () => {
     expect(job.exclude.converted?.within).toEqual(lookback);
   });
 
-  it('a csv destination has bom on by default', () => {
+  it('a csv destination has bom on and mode replace by default', () => {
     const job = load(`${MINIMAL}destinations:\n  - { type: csv, path: "out/{{job}}/{{date}}.csv" }\n`);
-    expect(job.destinations).toEqual([{ type: 'csv', path: 'out/{{job}}/{{date}}.csv', bom: true }]);
+    expect(job.destinations).toEqual([{ type: 'csv', path: 'out/{{job}}/{{date}}.csv', mode: 'replace', bom: true }]);
   });
 });
 
@@ -276,7 +276,11 @@ describe('problems are data: file, line, column, key, message', () => {
     [
       'unknown path placeholder',
       `${MINIMAL}destinations:\n  - { type: csv, path: "out/{{jobname}}.csv" }\n`,
-      { line: 8, key: 'destinations[0].path', message: 'unknown placeholder; use {{job}}, {{date}} or {{run_id}}' },
+      {
+        line: 8,
+        key: 'destinations[0].path',
+        message: '"out/{{jobname}}.csv": unknown placeholder {{jobname}}; use {{job}}, {{date}} or {{run_id}}',
+      },
     ],
     [
       'YAML syntax',
@@ -337,6 +341,66 @@ describe('a scheduled job never overwrites the file of its previous run (issue 1
     expect(() => load(scheduled('*/30 * * * *', 'out/{{job}}/{{date}}/{{run_id}}.csv'))).not.toThrow();
     expect(() => load(scheduled('0 10 * * *', 'out/{{job}}/{{date}}.csv'))).not.toThrow();
     expect(() => load(scheduled('0 30 10 * * *', 'out/{{job}}/{{date}}.csv'))).not.toThrow();
+    expect(() => load(scheduled('0 0 1,15 * *', 'out/{{job}}/{{date}}.csv'))).not.toThrow();
+  });
+
+  // Two consecutive runs of the schedule resolve the path to the same file: the second would
+  // replace the leads of the first (issue 10: a daily job writing out/{{job}}.csv).
+  it.each([['0 9 * * *'], ['0 0 * * *'], ['0 9 * * 1-5'], ['0 0 1,15 * *'], ['0 0 1 1 *'], ['*/30 * * * *']])(
+    'refuses a fixed csv or xlsx path for "%s", naming the file and two run times',
+    (schedule) => {
+      for (const [type, path] of [
+        ['csv', 'out/{{job}}.csv'],
+        ['xlsx', 'out/{{job}}.xlsx'],
+      ]) {
+        const issues = issuesOf(
+          `${MINIMAL}timezone: Asia/Shanghai\nschedule: "${schedule}"\ndestinations:\n  - { type: ${type}, path: "${path}" }\n`,
+        );
+        expect(issues).toHaveLength(1);
+        expect(issues[0]).toMatchObject({
+          file: FILE,
+          line: 10,
+          column: type === 'csv' ? 24 : 25,
+          key: 'destinations[0].path',
+        });
+        expect(issues[0].message).toMatch(
+          new RegExp(
+            `^"out/\\{\\{job\\}\\}\\.${type}": schedule "${schedule.replace(/\*/g, '\\*')}" would write out/minimal\\.${type} at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d and again at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\(Asia/Shanghai\\), replacing the leads of the first run`,
+          ),
+        );
+        expect(issues[0].message).toContain(
+          type === 'csv' ? 'or add mode: append' : 'an xlsx workbook is written whole: it has no mode: append',
+        );
+      }
+    },
+  );
+
+  it('a csv with mode: append may keep one file; an xlsx cannot append', () => {
+    const append = (schedule: string) =>
+      `${MINIMAL}schedule: "${schedule}"\ndestinations:\n  - { type: csv, path: "out/{{job}}.csv", mode: append }\n`;
+    expect(load(append('0 9 * * *')).destinations[0]).toMatchObject({ type: 'csv', mode: 'append' });
+    expect(() => load(append('*/30 * * * *'))).not.toThrow();
+    expect(load(scheduled('0 9 * * *', 'out/{{job}}/{{date}}.csv')).destinations[0]).toMatchObject({ mode: 'replace' });
+    const issues = issuesOf(
+      `${MINIMAL}schedule: "0 9 * * *"\ndestinations:\n  - { type: xlsx, path: "out/{{job}}/{{date}}.xlsx", mode: append }\n`,
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({
+        key: 'destinations[0].mode',
+        message: 'an xlsx workbook is written whole, it has no mode: append; put {{date}} or {{run_id}} in the path',
+      }),
+    ]);
+  });
+
+  it('{{date}} is the date in the job timezone: 07:30 and 08:30 in Shanghai share one date (two in UTC)', () => {
+    const job = (timezone: string) =>
+      `${MINIMAL}timezone: ${timezone}\nschedule: "30 7,8 * * *"\ndestinations:\n  - { type: csv, path: "out/{{date}}.csv" }\n`;
+    // 23:30 and 00:30 UTC: read as UTC dates the two runs would look like two files.
+    expect(issuesOf(job('Asia/Shanghai'))[0].message).toMatch(
+      /would write out\/\d{4}-\d\d-\d\d\.csv at (\S+) 07:30 and again at \1 08:30 \(Asia\/Shanghai\).*put \{\{run_id\}\} in the path \(it runs more than once a day\)/,
+    );
+    const daily = `${MINIMAL}timezone: Asia/Shanghai\nschedule: "30 7 * * *"\ndestinations:\n  - { type: csv, path: "out/{{date}}.csv" }\n`;
+    expect(() => load(daily)).not.toThrow();
   });
 });
 
