@@ -31,6 +31,9 @@ export interface WatchCommandOptions {
 
 // If a tick ignores its interruption (a driver stuck in a network call), do not hang on exit.
 const EXIT_DEADLINE_MS = 2_000;
+// An interrupted tick ends within seconds (lost-connection.ts drops a connection whose query
+// has not ended 3 s after the abort); beyond this, something cannot be interrupted.
+const STUCK_EXIT_MS = 10_000;
 
 export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions): Promise<void> {
   let inputs: ReturnType<typeof loadInputs>;
@@ -56,6 +59,20 @@ export async function watchCommand(jobFiles: string[], opts: WatchCommandOptions
     const stop = new AbortController();
     const interrupt = new AbortController();
     let graceTimer: LongTimeout | undefined;
+    // A statement the driver cannot cancel (one outside the read guard, on a dead link) must not
+    // keep the process alive once interrupted: nothing it did was committed, so the next start
+    // decides its slice again.
+    interrupt.signal.addEventListener(
+      'abort',
+      () =>
+        setTimeout(() => {
+          log.error(`the running ticks did not stop within ${STUCK_EXIT_MS / 1000}s of the interrupt; exiting`, {
+            event: 'stuck_exit',
+          });
+          process.exit(EXIT.failed);
+        }, STUCK_EXIT_MS).unref(),
+      { once: true },
+    );
     const onSignal = (signal: NodeJS.Signals) => {
       if (stop.signal.aborted) {
         log.warn(`${signal} again: interrupting the running ticks`, { event: 'interrupt', signal });
