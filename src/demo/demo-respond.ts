@@ -10,7 +10,7 @@ import type { ConnectionSpec } from '../config/connection-schema.ts';
 import type { Job } from '../config/load-job.ts';
 import { NAIVE_FORMAT } from '../plan/time.ts';
 import { tableKnex } from '../destinations/table-connection.ts';
-import { deliveryBatches } from '../state/deliveries.ts';
+import { deliveryBatches, LatestDeliveries } from '../state/deliveries.ts';
 import type { StateStore } from '../state/state-store.ts';
 
 export interface RespondOptions {
@@ -45,20 +45,20 @@ export interface RespondResult {
  */
 export async function demoRespond(o: RespondOptions): Promise<RespondResult> {
   const now = o.nowMs ?? Date.now();
-  const latest = new Map<string, number>();
+  const latest = new LatestDeliveries();
   for await (const { keys, delivery } of deliveryBatches(o.store, {
     job: o.job.name,
     fromMs: now - o.withinSeconds * 1000,
     toMs: now + 1,
   }))
-    for (const key of keys) latest.set(key, Math.max(latest.get(key) ?? 0, delivery.ms));
+    latest.add(keys, delivery);
   // Numeric keys in numeric order, so "30%" picks the same people on every run.
   const keys = [...latest.keys()].sort((a, b) => Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0));
   const chosen = keys.filter((_, i) => Math.floor(((i + 1) * o.share) / 100) > Math.floor((i * o.share) / 100));
   const rows = chosen.map((key) => ({
     user_id: /^\d+$/.test(key) ? Number(key) : key,
     event_name: o.event,
-    event_time: DateTime.fromMillis(latest.get(key)! + o.afterSeconds * 1000, { zone: o.job.timezone })
+    event_time: DateTime.fromMillis(latest.get(key)!.ms + o.afterSeconds * 1000, { zone: o.job.timezone })
       .startOf('second')
       .toFormat(NAIVE_FORMAT),
     channel: 'app',
