@@ -48,3 +48,13 @@ export function parseShard(text: string | undefined): { index: number; count: nu
     ]);
   return { index, count };
 }
+
+/** `--grace 60s`, `90`, `2m`, `500ms`: how long running jobs (schedule) or ticks (watch)
+ * may take to finish on shutdown, in ms (default 60,000). @throws SpecError (exit 2) for other text. */
+export function parseGrace(text: string | undefined): number {
+  if (text === undefined) return 60_000;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new SpecError([{ file: '--grace', message: `"${text}" is not a duration such as 60s, 2m or 500ms` }]);
+  const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unitMs);
+}

@@ -10,6 +10,7 @@ import { recordStuckRunsInterrupted } from '../schedule/record-interrupted.ts';
 import { localIso, Scheduler, type RunResult, type ShutdownResult } from '../schedule/scheduler.ts';
 import { openStateStore, type StateStore } from '../state/state-store.ts';
 import type { Job } from '../config/load-job.ts';
+import { parseGrace } from './load-inputs.ts';
 import { handleError, printSummary, setExit } from './output.ts';
 import { cliReporter, parseLogFormat, type CliReporter } from './reporter.ts';
 
@@ -194,13 +195,4 @@ function parseConcurrency(text: string | undefined): number {
   if (!/^[1-9]\d*$/.test(text))
     throw new SpecError([{ file: '--concurrency', message: `"${text}" is not a positive whole number` }]);
   return Number(text);
-}
-
-/** `--grace 60s`, `90`, `2m`, `500ms`: how long running jobs may take to finish on shutdown. */
-export function parseGrace(text: string | undefined): number {
-  if (text === undefined) return 60_000;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new SpecError([{ file: '--grace', message: `"${text}" is not a duration such as 60s, 2m or 500ms` }]);
-  const unitMs = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(m[1]) * unitMs);
 }

@@ -12,12 +12,11 @@ import { openStateStore, type StateStore } from '../state/state-store.ts';
 import type { TickSummary } from '../watch/tick.ts';
 import { JobWatcher } from '../watch/watcher.ts';
 import { checkWatchJobs, reloadWatchJobs } from '../watch/watch-jobs.ts';
-import { loadInputs } from './load-inputs.ts';
+import { loadInputs, parseGrace } from './load-inputs.ts';
 import { handleError, printErr, printSummary, setExit } from './output.ts';
 import { cliReporter, parseLogFormat } from './reporter.ts';
 import { count } from '../plural.ts';
 import { setLongTimeout, type LongTimeout } from '../long-timers.ts';
-import { parseGrace } from './schedule-command.ts';
 
 export interface WatchCommandOptions {
   connections?: string;
